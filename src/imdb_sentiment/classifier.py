@@ -1,0 +1,118 @@
+"""A trained model with its vocabulary: raw text in, label and probability out.
+
+A string gives one answer and a list of strings gives a list, batched internally. Text is
+tokenized exactly as in training (:func:`imdb_sentiment.text.tokenize`). A review longer than
+``maxlen`` tokens is judged on its last ``maxlen - 1`` tokens (plus the start marker), the same
+'pre' truncation as training; ``explain`` marks the tokens the model did not see. Empty text is
+valid: the model sees only the start marker and gives its prior, and ``explain`` returns no tokens.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple, overload
+
+import keras
+import numpy as np
+
+from .config import LABELS, Config
+from .text import PAD, Vocabulary, pad, tokenize
+
+PREDICT_BATCH = 256  # rows per forward pass; smaller batches are padded to a power of two
+
+
+class Prediction(NamedTuple):
+    label: str  # "negative" or "positive"
+    probability: float  # P(positive), whatever the label
+
+
+class TokenContribution(NamedTuple):
+    token: str
+    contribution: float  # P(positive) with the token minus P(positive) with it replaced by padding
+    seen: bool  # False for tokens cut off by maxlen (their contribution is 0.0)
+
+
+class Explanation(NamedTuple):
+    prediction: Prediction
+    tokens: list[TokenContribution]  # in reading order
+
+    def top(self, k: int = 5) -> list[TokenContribution]:
+        """The ``k`` tokens that moved the prediction most, either way."""
+        return sorted(self.tokens, key=lambda t: -abs(t.contribution))[:k]
+
+
+class Classifier:
+    def __init__(self, model: keras.Model, vocabulary: Vocabulary, config: Config,
+                 history: dict | None = None, metrics: dict | None = None):
+        self.model, self.vocabulary, self.config = model, vocabulary, config
+        self.history, self.metrics = history, metrics  # from training, when known
+        self.labels = LABELS
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Classifier:
+        from .bundle import load
+
+        return load(path)
+
+    def save(self, path: str | os.PathLike, *, force: bool = False):
+        from .bundle import save
+
+        return save(self, path, force=force)
+
+    def encode(self, texts: Iterable[str]) -> np.ndarray:
+        """``token ids <int32>[n, maxlen]``, as the model was trained on."""
+        return self.vocabulary.encode_batch(texts, self.config.maxlen)
+
+    def predict_ids(self, ids: np.ndarray) -> np.ndarray:
+        """``token ids <int32>[n, maxlen]`` -> ``P(positive) <float32>[n]``."""
+        out = np.empty(len(ids), dtype=np.float32)
+        for start in range(0, len(ids), PREDICT_BATCH):
+            chunk = ids[start : start + PREDICT_BATCH]
+            rows = len(chunk)
+            size = PREDICT_BATCH if rows == PREDICT_BATCH else 1 << (rows - 1).bit_length()
+            if size != rows:  # a few fixed shapes keep XLA from compiling every batch size
+                chunk = np.concatenate([chunk, np.zeros((size - rows, chunk.shape[1]), np.int32)])
+            out[start : start + rows] = np.asarray(self.model.predict_on_batch(chunk))[:rows, 0]
+        return out
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """``P(positive) <float32>[len(texts)]``."""
+        return self.predict_ids(self.encode(texts))
+
+    @overload
+    def predict(self, texts: str) -> Prediction: ...
+    @overload
+    def predict(self, texts: Sequence[str]) -> list[Prediction]: ...
+
+    def predict(self, texts):
+        if isinstance(texts, str):
+            return self.predict([texts])[0]
+        return [self._prediction(p) for p in self.predict_proba(list(texts))]
+
+    def _prediction(self, probability: float) -> Prediction:
+        return Prediction(self.labels[int(probability >= 0.5)], float(probability))
+
+    def explain(self, text: str) -> Explanation:
+        """How much each token pushed the prediction towards positive (>0) or negative (<0).
+
+        Occlusion: every seen token is replaced by padding in turn and the review scored again,
+        all in one batch of ``tokens + 1`` rows.
+        """
+        tokens = tokenize(text)
+        ids = self.vocabulary.encode_tokens(tokens)  # [start, token 1, ..., token n]
+        window = pad([ids], self.config.maxlen)[0]
+        n_seen = min(len(tokens), self.config.maxlen - 1)
+        first_seen = len(tokens) - n_seen
+        rows = np.repeat(window[None, :], n_seen + 1, axis=0)
+        columns = np.arange(self.config.maxlen - n_seen, self.config.maxlen)
+        rows[np.arange(1, n_seen + 1), columns] = PAD
+        probabilities = self.predict_ids(rows)
+        base = probabilities[0]
+        contributions = np.zeros(len(tokens), dtype=np.float32)
+        contributions[first_seen:] = base - probabilities[1:]
+        return Explanation(
+            self._prediction(base),
+            [TokenContribution(t, float(c), i >= first_seen)
+             for i, (t, c) in enumerate(zip(tokens, contributions))],
+        )

@@ -1,0 +1,60 @@
+"""Every hyperparameter in one place, with the classic Keras IMDB example as the default."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .errors import UserError
+
+CELLS = ("simple_rnn", "lstm", "gru")
+
+# The label mapping, defined once: id 0 is negative, id 1 is positive (aclImdb's neg/ and pos/).
+LABELS = ("negative", "positive")
+
+
+@dataclass(frozen=True)
+class Config:
+    # --- text ---
+    max_features: int = 20000  # keep only the 20k most frequent training words (ids 3..19999)
+    maxlen: int = 80  # reviews are cut to their last 80 tokens ('pre' truncation and padding)
+    # --- model ---
+    cell: str = "simple_rnn"  # the classic body; "lstm" and "gru" are the alternatives
+    embedding_dim: int = 128  # size of each word vector
+    units: int = 128  # size of the recurrent state
+    dropout: float = 0.2  # dropout on the recurrent layer's inputs
+    recurrent_dropout: float = 0.2  # dropout on the recurrent state between steps
+    # --- training ---
+    batch_size: int = 32  # the classic batch size
+    epochs: int = 3  # SimpleRNN test loss is lowest at epoch 3 and rises after (README)
+    learning_rate: float = 1e-3  # Adam's default
+    validation_split: float = 0.0  # >0 holds out training reviews for early stopping (test untouched)
+    patience: int = 1  # epochs without validation improvement before early stopping
+    seed: int = 1337  # same seed, same vocabulary order, same batches, same metrics
+
+    def __post_init__(self):
+        checks = [
+            (self.max_features >= 4, "max_features must be at least 4 (ids 0-2 are reserved)"),
+            (self.maxlen >= 1, "maxlen must be at least 1"),
+            (self.cell in CELLS, f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}"),
+            (self.embedding_dim >= 1, "embedding_dim must be at least 1"),
+            (self.units >= 1, "units must be at least 1"),
+            (0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)"),
+            (0.0 <= self.recurrent_dropout < 1.0, "recurrent_dropout must be in [0, 1)"),
+            (self.batch_size >= 1, "batch_size must be at least 1"),
+            (self.epochs >= 1, "epochs must be at least 1"),
+            (self.learning_rate > 0, "learning_rate must be positive"),
+            (0.0 <= self.validation_split < 1.0, "validation_split must be in [0, 1)"),
+            (self.patience >= 0, "patience must be at least 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Config:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

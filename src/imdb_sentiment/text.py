@@ -1,0 +1,105 @@
+"""Text to token ids: one tokenizer for training and for every prediction, and the Vocabulary.
+
+Ids follow keras.datasets.imdb: 0 is padding, 1 marks the start of a review, 2 stands for a word
+outside the vocabulary, and words take ids 3, 4, ... by falling frequency in the training texts,
+so every id is below ``max_features``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UserError
+
+PAD, START, OOV = 0, 1, 2
+FIRST_WORD_ID = 3
+
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# A word is a run of letters and digits, with inner apostrophes kept ("don't", "director's").
+# Everything else (punctuation, symbols) splits words apart and is dropped.
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case, drop ``<br />`` tags, split off punctuation: ``"Great!<br />A"`` -> ``["great", "a"]``."""
+    return _WORD.findall(_BREAK.sub(" ", text.lower()))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The ``max_features - 3`` most frequent training words, in id order (id = index + 3)."""
+
+    words: tuple[str, ...]
+    max_features: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "_ids", {w: i for i, w in enumerate(self.words, FIRST_WORD_ID)})
+
+    @classmethod
+    def build(cls, texts: Iterable[str], max_features: int) -> Vocabulary:
+        """Count words over ``texts`` (the training split only); ties break alphabetically."""
+        return cls.from_tokens(map(tokenize, texts), max_features)
+
+    @classmethod
+    def from_tokens(cls, token_lists: Iterable[list[str]], max_features: int) -> Vocabulary:
+        counts = Counter(chain.from_iterable(token_lists))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return cls(tuple(w for w, _ in ranked[: max_features - FIRST_WORD_ID]), max_features)
+
+    def id(self, word: str) -> int:
+        return self._ids.get(word, OOV)
+
+    def encode(self, text: str) -> list[int]:
+        """One review as ids, start marker first: ``[1, id(tok1), id(tok2), ...]``."""
+        return self.encode_tokens(tokenize(text))
+
+    def encode_tokens(self, tokens: Iterable[str]) -> list[int]:
+        get = self._ids.get
+        return [START, *(get(w, OOV) for w in tokens)]
+
+    def encode_batch(self, texts: Iterable[str], maxlen: int) -> np.ndarray:
+        """Reviews as a padded matrix ``token ids <int32>[len(texts), maxlen]``."""
+        return pad(map(self.encode, texts), maxlen)
+
+    def to_json(self) -> dict:
+        return {"max_features": self.max_features, "first_word_id": FIRST_WORD_ID,
+                "words": list(self.words)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Vocabulary:
+        if data.get("first_word_id") != FIRST_WORD_ID:
+            raise UserError("vocabulary uses another id layout (first_word_id must be 3)")
+        return cls(tuple(data["words"]), int(data["max_features"]))
+
+    def save(self, path: str | os.PathLike) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Vocabulary:
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def pad(sequences: Iterable[Sequence[int]], maxlen: int) -> np.ndarray:
+    """Pad and truncate to ``<int32>[n, maxlen]`` exactly like ``keras.utils.pad_sequences`` with its
+    defaults: a long sequence keeps its last ``maxlen`` ids, a short one is left-padded with 0."""
+    sequences = [s if len(s) <= maxlen else s[-maxlen:] for s in sequences]
+    out = np.zeros((len(sequences), maxlen), dtype=np.int32)
+    if not sequences:
+        return out
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    flat = np.fromiter(chain.from_iterable(sequences), dtype=np.int32, count=int(lengths.sum()))
+    rows = np.repeat(np.arange(len(sequences)), lengths)
+    # Column of each id: the sequence is right-aligned, so its k-th id sits at maxlen - len + k.
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    cols = maxlen - np.repeat(lengths, lengths) + (np.arange(flat.size) - offsets)
+    out[rows, cols] = flat
+    return out
