@@ -69,7 +69,7 @@ def write_folder(root: Path, reviews) -> Path:
 
 @pytest.fixture(scope="session")
 def toy_data():
-    return toy_reviews(40, seed=0)
+    return toy_reviews(100, seed=0)
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +82,7 @@ def tiny_config():
     from imdb_sentiment import Config
 
     return Config(max_features=40, maxlen=16, embedding_dim=8, units=8, batch_size=16,
-                  epochs=8, learning_rate=0.02, seed=7)
+                  epochs=6, learning_rate=0.05, seed=7)
 
 
 @pytest.fixture(scope="session")

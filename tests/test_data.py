@@ -10,7 +10,7 @@ from imdb_sentiment.data import download_file, resolve_data_path
 
 def test_archive_reads_labels_ratings_ids_and_ignores_unsup(toy_archive, toy_data):
     imdb = load_imdb(toy_archive)
-    assert len(imdb.train) == len(imdb.test) == 80
+    assert len(imdb.train) == len(imdb.test) == 200
     # label 0 is neg/, label 1 is pos/, and LABELS names them in that order
     assert LABELS == ("negative", "positive")
     for split, labeled in (("train", imdb.train), ("test", imdb.test)):
@@ -36,7 +36,7 @@ def test_folder_and_archive_agree(tmp_path, toy_archive, toy_data):
 def test_environment_variable_points_at_data(monkeypatch, toy_archive):
     monkeypatch.setenv("IMDB_SENTIMENT_DATA", str(toy_archive))
     assert resolve_data_path() == toy_archive
-    assert len(load_imdb().train) == 80
+    assert len(load_imdb().train) == 200
 
 
 def test_review_records(toy_archive):

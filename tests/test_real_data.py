@@ -1,0 +1,38 @@
+"""Checks on the real aclImdb archive in ../shared/data; skipped with a reason where it is absent."""
+
+import numpy as np
+import pytest
+from conftest import REAL_DATA
+
+from imdb_sentiment import Config, load_imdb, train
+from imdb_sentiment.data import ImdbData
+
+pytestmark = [
+    pytest.mark.real_data,
+    pytest.mark.skipif(not REAL_DATA.exists(), reason=f"real dataset not found at {REAL_DATA}"),
+]
+
+
+@pytest.fixture(scope="module")
+def imdb():
+    return load_imdb(REAL_DATA)
+
+
+def test_real_archive_has_the_canonical_counts(imdb):
+    for split in (imdb.train, imdb.test):
+        assert len(split) == 25000 and int(split.labels.sum()) == 12500
+        assert len(set(split.ids)) == 25000
+    positive = imdb.train.ratings[imdb.train.labels == 1]
+    assert positive.min() >= 7 and imdb.train.ratings[imdb.train.labels == 0].max() <= 4
+
+
+def test_a_short_run_on_a_few_thousand_reviews_learns(imdb):
+    rng = np.random.default_rng(0)
+    small = ImdbData(train=imdb.train.take(rng.permutation(25000)[:5000]),
+                     test=imdb.test.take(rng.permutation(25000)[:2000]), source=imdb.source)
+    classifier = train(small, Config(cell="lstm", epochs=2), verbose=0)
+    h = classifier.history
+    assert h["loss"][-1] < h["loss"][0]
+    assert h["test_accuracy"][-1] > 0.65, h
+    assert classifier.predict("One of the best films I have ever seen. Wonderful.").label \
+        == "positive"
