@@ -172,11 +172,16 @@ def _review(match: re.Match, raw: bytes) -> Review:
 
 def _iter_archive(path: Path) -> Iterator[Review]:
     try:
-        with tarfile.open(path, mode="r|gz") as archive:
+        with (open(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as unzipped,
+              tarfile.open(fileobj=unzipped, mode="r|") as archive):
             for member in archive:
                 match = _REVIEW_PATH.search(member.name)
                 if match and member.isfile():
                     yield _review(match, archive.extractfile(member).read())
+            # tarfile stops quietly at a short read; reading the gzip stream to its end raises
+            # EOFError instead when the archive was truncated (an interrupted download).
+            while unzipped.read(1 << 20):
+                pass
     except PermissionError as error:
         raise UserError(f"cannot read {path}: permission denied") from error
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
