@@ -93,26 +93,46 @@ class Classifier:
     def _prediction(self, probability: float) -> Prediction:
         return Prediction(self.labels[int(probability >= 0.5)], float(probability))
 
-    def explain(self, text: str) -> Explanation:
+    @overload
+    def explain(self, texts: str) -> Explanation: ...
+    @overload
+    def explain(self, texts: Sequence[str]) -> list[Explanation]: ...
+
+    def explain(self, texts):
         """How much each token pushed the prediction towards positive (>0) or negative (<0).
 
-        Occlusion: every seen token is replaced by padding in turn and the review scored again,
-        all in one batch of ``tokens + 1`` rows.
+        Occlusion: every seen token is replaced by padding in turn and the review scored again.
+        A review of n seen tokens takes ``n + 1`` rows; the rows of all the reviews go through the
+        model together. A string gives one :class:`Explanation`, a list gives a list.
         """
-        tokens = tokenize(text)
-        ids = self.vocabulary.encode_tokens(tokens)  # [start, token 1, ..., token n]
-        window = pad([ids], self.config.maxlen)[0]
-        n_seen = min(len(tokens), self.config.maxlen - 1)
-        first_seen = len(tokens) - n_seen
-        rows = np.repeat(window[None, :], n_seen + 1, axis=0)
-        columns = np.arange(self.config.maxlen - n_seen, self.config.maxlen)
-        rows[np.arange(1, n_seen + 1), columns] = PAD
+        if isinstance(texts, str):
+            return self.explain([texts])[0]
+        token_lists = [tokenize(text) for text in texts]
+        maxlen = self.config.maxlen
+        windows = pad([self.vocabulary.encode_tokens(t) for t in token_lists], maxlen)
+        n_seen = np.array([min(len(t), maxlen - 1) for t in token_lists], dtype=np.int64)
+        # rows <int32>[sum(n_seen + 1), maxlen]: per review, the window itself, then one row per
+        # seen token with that token's column set to padding.
+        sizes = n_seen + 1
+        starts = np.cumsum(sizes) - sizes
+        review = np.repeat(np.arange(len(token_lists)), sizes)
+        k = np.arange(sizes.sum()) - starts[review]  # 0 for the window, j for the j-th seen token
+        rows = windows[review]
+        occluded = k > 0
+        rows[occluded, (maxlen - n_seen[review] + k - 1)[occluded]] = PAD
         probabilities = self.predict_ids(rows)
-        base = probabilities[0]
+        return [self._explanation(tokens, probabilities[start : start + size])
+                for tokens, start, size in zip(token_lists, starts, sizes, strict=True)]
+
+    def _explanation(self, tokens: list[str], probabilities: np.ndarray) -> Explanation:
+        """``probabilities <float32>[n_seen + 1]``: the review's, then with each seen token
+        hidden in turn."""
+        base, n_seen = probabilities[0], len(probabilities) - 1
+        first_seen = len(tokens) - n_seen
         contributions = np.zeros(len(tokens), dtype=np.float32)
         contributions[first_seen:] = base - probabilities[1:]
         return Explanation(
             self._prediction(base),
             [TokenContribution(t, float(c), i >= first_seen)
-             for i, (t, c) in enumerate(zip(tokens, contributions))],
+             for i, (t, c) in enumerate(zip(tokens, contributions, strict=True))],
         )

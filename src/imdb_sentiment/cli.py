@@ -133,5 +133,208 @@ def _print_history(history: dict) -> None:
         click.echo(f"{i + 1:>5}  " + "  ".join(f"{history[c][i]:>13.4f}" for c in columns))
 
 
+def input_options(f):
+    """The options that say how to read --input (shared by predict and evaluate)."""
+    from .sources import ENCODING_ERRORS, INPUT_FORMATS
+
+    options = [
+        click.option("--format", "input_format", type=click.Choice(INPUT_FORMATS), default=None,
+                     help="input format [default: from the suffix: .txt, .csv, .jsonl]"),
+        click.option("--text-column", default=None,
+                     help="CSV/JSONL column holding the review [default: text]"),
+        click.option("--id-column", default=None,
+                     help="CSV/JSONL column copied to the output as id [default: id when the "
+                          "input has one, else the line number]"),
+        click.option("--encoding-errors", type=click.Choice(ENCODING_ERRORS), default="strict",
+                     show_default=True,
+                     help="what to do with bytes that are not UTF-8: stop, or replace them"),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _load_classifier(model: Path):
+    from .classifier import Classifier
+
+    return Classifier.load(model)
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("texts", nargs=-1)
+@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
+              help="file of reviews: .txt (one per line), .csv or .jsonl; - for standard input")
+@input_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="write id, label, probability to this .csv or .jsonl (replaced if it exists) "
+                   "instead of printing a table")
+@click.option("--explain", is_flag=True,
+              help="show the words that drove each decision (adds top_words to --output)")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
+              help="words highlighted or listed per review with --explain")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="reviews read, scored and written at a time (bounds the memory)")
+@click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+def predict(model, texts, input_path, input_format, text_column, id_column, encoding_errors,
+            output, explain, top, batch_size, quiet):
+    """Label reviews with MODEL (a bundle folder): from arguments, standard input or a file.
+
+    With no TEXT and no --input, reviews are read from standard input, one per line. Ids are the
+    input's id column, else the argument or line number. A table is printed unless --output
+    names a .csv or .jsonl file.
+
+    \b
+    imdb-sentiment predict runs/classic "A wonderful, moving film." "Dull and far too long."
+    imdb-sentiment predict runs/classic --explain "The plot was thin but the acting was great."
+    cat reviews.txt | imdb-sentiment predict runs/classic
+    imdb-sentiment predict runs/classic --input reviews.csv --text-column review --output out.csv
+    """
+    import sys
+
+    from .sources import Record, TextSource, batched
+
+    if texts and input_path is not None:
+        raise UserError("give reviews as arguments or with --input, not both")
+    if texts:
+        if input_format or text_column or id_column:
+            raise UserError("--format, --text-column and --id-column apply to --input only")
+        source, records = None, (Record(i, text, i) for i, text in enumerate(texts, 1))
+    else:
+        if input_path is None:
+            if sys.stdin.isatty():
+                raise UserError("no reviews: give them as arguments, with --input FILE, "
+                                "or one per line on standard input")
+            input_path = Path("-")
+        source = TextSource(input_path, format=input_format, text_column=text_column,
+                            id_column=id_column, encoding_errors=encoding_errors)
+        records = source
+    classifier = _load_classifier(model)
+    explain_top = top if explain else 0
+    if output is not None:
+        _predict_to_file(classifier, records, source, output, batch_size, explain_top, quiet)
+    else:
+        _predict_to_terminal(classifier, batched(records, batch_size), explain_top)
+
+
+def _predict_to_file(classifier, records, source, output, batch_size, explain_top, quiet):
+    """Score ``records`` into ``output``, with a progress bar on standard error when ``source``
+    is a file."""
+    from rich.console import Console
+
+    from .scoring import score_file
+    from .sources import STDIN
+
+    if source is not None and source.path != STDIN and output.resolve() == source.path.resolve():
+        raise UserError(f"--output {output} is the input file; choose another path")
+    stderr = Console(stderr=True)
+    with _Progress(stderr, source, enabled=not quiet) as on_batch:
+        count = score_file(classifier, records, output, batch_size=batch_size,
+                           explain_top=explain_top, on_batch=on_batch)
+    stderr.print(f"Wrote {count} predictions to {output}", highlight=False)
+
+
+def _predict_to_terminal(classifier, batches, explain_top):
+    from rich.console import Console
+
+    from .display import PredictionTable, print_explanation
+    from .scoring import score_batches
+
+    console = Console()
+    table = PredictionTable(console)
+    for batch, results in score_batches(classifier, batches, explain_top=explain_top):
+        if explain_top:
+            for record, explanation in zip(batch, results, strict=True):
+                print_explanation(console, record.id, explanation, explain_top)
+        else:
+            table.print(batch, results)
+
+
+class _Progress:
+    """A rich progress bar over the bytes of a source file (none for arguments or standard
+    input); ``on_batch(n)`` moves it on."""
+
+    def __init__(self, console, source, *, enabled: bool):
+        from rich.progress import Progress
+
+        self.source, self.reviews = source, 0
+        total = source.size if source is not None else None
+        self.enabled = enabled and total is not None
+        self.bar = Progress(*Progress.get_default_columns(), "{task.fields[reviews]} reviews",
+                            console=console, disable=not self.enabled)
+        self.task = self.bar.add_task("Scoring", total=total, reviews=0)
+
+    def __enter__(self):
+        self.bar.start()
+        return self.on_batch
+
+    def on_batch(self, n: int) -> None:
+        if not self.enabled:
+            return
+        self.reviews += n
+        self.bar.update(self.task, completed=self.source.bytes_read, reviews=self.reviews)
+
+    def __exit__(self, *exc):
+        self.bar.stop()
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@data_option
+@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True,
+              help="which IMDB split to measure")
+@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
+              help="labeled .csv or .jsonl to measure instead of the IMDB data")
+@input_options
+@click.option("--label-column", default="label", show_default=True,
+              help="column of labels: 0/1 or negative/positive (neg/pos, any case)")
+@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
+              help="folder for metrics.json, confusion_matrix.png and roc.png "
+                   "[default: MODEL/evaluation/imdb-SPLIT, or MODEL/evaluation/INPUT-NAME]")
+def evaluate(model, data_path, split, input_path, input_format, text_column, id_column,
+             encoding_errors, label_column, output_dir):
+    """Measure MODEL on the IMDB test split (default) or on a labeled CSV/JSONL file.
+
+    Prints accuracy, loss, precision, recall, F1, ROC AUC and the confusion matrix, and writes
+    them as JSON with PNG plots of the confusion matrix and the ROC curve.
+
+    \b
+    imdb-sentiment evaluate runs/classic --data aclImdb_v1.tar.gz
+    imdb-sentiment evaluate runs/classic --input labeled.csv --label-column sentiment
+    """
+    from rich.console import Console
+
+    from .display import confusion_table, metrics_table
+    from .evaluate import evaluate as measure
+    from .evaluate import save_report
+
+    if input_path is not None and data_path is not None:
+        raise UserError("give --data (IMDB layout) or --input (CSV/JSONL), not both")
+    if input_path is None and (input_format or text_column or id_column):
+        raise UserError("--format, --text-column and --id-column apply to --input only")
+    classifier = _load_classifier(model)
+    if input_path is not None:
+        from .sources import TextSource, read_labeled
+
+        labeled = read_labeled(TextSource(input_path, format=input_format,
+                                          text_column=text_column, id_column=id_column,
+                                          label_column=label_column,
+                                          encoding_errors=encoding_errors))
+        name = input_path.stem
+    else:
+        from .data import load_imdb
+
+        labeled = getattr(load_imdb(data_path), split)
+        name = f"imdb-{split}"
+    if not len(labeled):
+        raise UserError(f"{input_path} holds no reviews")
+    result = measure(classifier, labeled)
+    written = save_report(result, output_dir or model / "evaluation" / name)
+    console = Console()
+    console.print(metrics_table(result))
+    console.print(confusion_table(result))
+    console.print("Wrote " + ", ".join(map(str, written)), highlight=False)
+
+
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -28,6 +29,40 @@ def plot_history(history: dict[str, list[float]], path: str | os.PathLike) -> Pa
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_confusion_matrix(matrix: list[list[int]], labels: list[str],
+                          path: str | os.PathLike) -> Path:
+    """``matrix[true][predicted]`` as a heat map with the count and row share in each cell."""
+    counts = np.asarray(matrix, dtype=np.int64)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (row, col), count in np.ndenumerate(counts):
+        ax.text(col, row, f"{count}\n{shares[row, col]:.1%}", ha="center", va="center",
+                color="white" if shares[row, col] > 0.5 else "black")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("confusion matrix")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_roc(fpr: list[float], tpr: list[float], auc: float, path: str | os.PathLike) -> Path:
+    """The ROC curve (true against false positive rate) with the chance diagonal."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.plot(fpr, tpr, label=f"model (AUC {auc:.4f})")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("ROC curve")
+    ax.set_aspect("equal")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
     fig.tight_layout()
     return _save(fig, path)
 

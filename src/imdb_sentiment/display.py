@@ -1,0 +1,103 @@
+"""What the commands print, drawn with rich: prediction tables, explanations, evaluation tables.
+
+In a terminal the words that drove a decision are coloured (green towards positive, red towards
+negative); elsewhere (a pipe, a file, NO_COLOR) they carry plain markers: ``[+good]``, ``[-bad]``.
+Tokens cut off by maxlen are shown as ``[not seen: ...]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+POSITIVE_STYLE, NEGATIVE_STYLE, UNSEEN_STYLE = "bold green", "bold red", "dim"
+
+
+def plain(console: Console) -> bool:
+    """True where colour will not show, so markers must carry the meaning."""
+    return console.no_color or console.color_system is None
+
+
+class PredictionTable:
+    """Prints predictions as one table, a batch at a time (fixed column widths keep it aligned)."""
+
+    def __init__(self, console: Console):
+        self.console, self.header = console, True
+
+    def print(self, records: Iterable, predictions: Iterable) -> None:
+        table = Table(box=None, show_header=self.header, header_style="bold", pad_edge=False)
+        table.add_column("id", width=8, no_wrap=True, overflow="ellipsis")
+        table.add_column("label", width=8)
+        table.add_column("P(positive)", width=11, justify="right")
+        table.add_column("review", no_wrap=True, overflow="ellipsis", ratio=1)
+        for record, prediction in zip(records, predictions, strict=True):
+            style = POSITIVE_STYLE if prediction.label == "positive" else NEGATIVE_STYLE
+            table.add_row(str(record.id), Text(prediction.label, style=style),
+                          f"{prediction.probability:.4f}", " ".join(record.text.split()))
+        self.console.print(table)
+        self.header = False
+
+
+def explanation_text(explanation, top: int, *, markers: bool) -> Text:
+    """The review's tokens with the ``top`` strongest highlighted, the unseen part marked."""
+    tokens = explanation.tokens
+    strongest = sorted((i for i, t in enumerate(tokens) if t.contribution),
+                       key=lambda i: -abs(tokens[i].contribution))[:top]
+    text = Text()
+    unseen = [t.token for t in tokens if not t.seen]
+    if unseen:
+        text.append(f"[not seen: {' '.join(unseen)}]", style=UNSEEN_STYLE)
+    for i, token in enumerate(tokens):
+        if not token.seen:
+            continue
+        if text:
+            text.append(" ")
+        if i in strongest:
+            sign = "+" if token.contribution > 0 else "-"
+            style = POSITIVE_STYLE if token.contribution > 0 else NEGATIVE_STYLE
+            text.append(f"[{sign}{token.token}]" if markers else token.token, style=style)
+        else:
+            text.append(token.token)
+    return text
+
+
+def print_explanation(console: Console, record_id, explanation, top: int) -> None:
+    """A heading (id, label, probability, strongest words) and the highlighted review."""
+    p = explanation.prediction
+    words = ", ".join(f"{t.token} {t.contribution:+.3f}" for t in explanation.top(top)
+                      if t.contribution)
+    heading = Text(f"{record_id}  ", style="bold")
+    heading.append(p.label, style=POSITIVE_STYLE if p.label == "positive" else NEGATIVE_STYLE)
+    heading.append(f"  P(positive)={p.probability:.4f}  top: {words or '-'}")
+    wrap = not console.is_terminal  # a pipe or file gets one line per review
+    console.print(heading, soft_wrap=wrap)
+    console.print(explanation_text(explanation, top, markers=plain(console)) or "(no words)",
+                  soft_wrap=wrap)
+    console.print()
+
+
+def metrics_table(result: dict) -> Table:
+    """The headline figures of :func:`imdb_sentiment.evaluate.evaluate`."""
+    table = Table(title=f"{result['reviews']} reviews, {result['positives']} positive",
+                  header_style="bold")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc"):
+        value = result[name]
+        table.add_row(name, "n/a (one class)" if value is None else f"{value:.4f}")
+    return table
+
+
+def confusion_table(result: dict) -> Table:
+    """``confusion_matrix[true][predicted]`` with the label names."""
+    labels = result["labels"]
+    table = Table(title="confusion matrix (rows: true, columns: predicted)", header_style="bold")
+    table.add_column("")
+    for label in labels:
+        table.add_column(label, justify="right")
+    for label, row in zip(labels, result["confusion_matrix"], strict=True):
+        table.add_row(label, *map(str, row))
+    return table

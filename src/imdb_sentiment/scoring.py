@@ -1,0 +1,60 @@
+"""Score a stream of reviews batch by batch: records in, result rows out, memory bounded by a batch.
+
+This is the path of ``imdb-sentiment predict`` (and of bench/predict.py): read a batch of
+:class:`~imdb_sentiment.sources.Record`, predict (or explain) it in one call, hand on the rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+
+from .sources import Record, RecordWriter, batched
+
+BATCH_SIZE = 1000  # reviews read, scored and written at a time
+TOP_WORDS = 5  # words listed per review with --explain
+
+COLUMNS = ["id", "label", "probability"]
+EXPLAIN_COLUMNS = [*COLUMNS, "top_words"]
+
+
+def score_batches(classifier, batches: Iterable[list[Record]], *, explain_top: int = 0,
+                  ) -> Iterator[tuple[list[Record], list]]:
+    """Each batch with its :class:`Prediction` list, or :class:`Explanation` list when
+    ``explain_top`` > 0."""
+    for batch in batches:
+        texts = [record.text for record in batch]
+        yield batch, classifier.explain(texts) if explain_top else classifier.predict(texts)
+
+
+def result_row(record: Record, result, explain_top: int = 0) -> dict:
+    """The output row of one review: id, label, probability (rounded to 6 places) and, for an
+    :class:`Explanation`, ``top_words``: up to ``explain_top`` words as ``{word: contribution}``."""
+    prediction = result.prediction if explain_top else result
+    row = {"id": record.id, "label": prediction.label,
+           "probability": round(prediction.probability, 6)}
+    if explain_top:
+        words = row["top_words"] = {}
+        for token in result.top(explain_top):  # strongest first; a repeated word keeps its top
+            if token.contribution:
+                words.setdefault(token.token, round(token.contribution, 4))
+    return row
+
+
+def score_file(classifier, records: Iterable[Record], output: str | os.PathLike, *,
+               batch_size: int = BATCH_SIZE, explain_top: int = 0,
+               on_batch: Callable[[int], None] | None = None) -> int:
+    """Score ``records`` (a :class:`~imdb_sentiment.sources.TextSource` or any iterable) into
+    ``output`` (.csv or .jsonl), ``batch_size`` at a time; returns the count.
+
+    ``on_batch(n)`` is called after each batch of n reviews is written (progress). On any error
+    no output file is left behind.
+    """
+    with RecordWriter(output, EXPLAIN_COLUMNS if explain_top else COLUMNS) as writer:
+        for batch, results in score_batches(classifier, batched(records, batch_size),
+                                            explain_top=explain_top):
+            writer.write(result_row(record, result, explain_top)
+                         for record, result in zip(batch, results, strict=True))
+            if on_batch:
+                on_batch(len(batch))
+    return writer.count

@@ -1,0 +1,280 @@
+"""Reviews in files: stream plain text, CSV or JSONL in batches; write CSV or JSONL atomically.
+
+Every input is read as bytes and decoded one line at a time, so a bad byte or a malformed record is
+reported with its line number, and a file of a million reviews is never held in memory: callers
+take :meth:`TextSource.batches`. Formats come from the file suffix (``.txt``, ``.csv``,
+``.jsonl``/``.ndjson``) unless given. A record's id is its ``id_column`` (``id`` when the input has
+one), else the line number where the record starts.
+
+Output goes to a temporary file beside the target that is renamed into place only when writing
+succeeded, so an error never leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import UserError
+
+INPUT_FORMATS = ("txt", "csv", "jsonl")
+OUTPUT_FORMATS = ("csv", "jsonl")
+_SUFFIXES = {".txt": "txt", ".text": "txt", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+ENCODING_ERRORS = ("strict", "replace")
+DEFAULT_TEXT_COLUMN, DEFAULT_ID_COLUMN, DEFAULT_LABEL_COLUMN = "text", "id", "label"
+STDIN = Path("-")
+
+# The accepted spellings of each label id (config.LABELS: 0 negative, 1 positive), lower-cased.
+_LABEL_VALUES = {"0": 0, "negative": 0, "neg": 0, "1": 1, "positive": 1, "pos": 1}
+
+
+class Record(NamedTuple):
+    id: object  # the id column's value (str in CSV, any JSON scalar in JSONL), else the line number
+    text: str
+    line: int  # 1-based line where the record starts, for messages
+    label: int | None = None  # 0 or 1 when a label column was asked for
+
+
+def format_of(path: Path, given: str | None, formats: tuple[str, ...]) -> str:
+    """``given``, else the format named by the suffix of ``path``; a UserError when neither fits."""
+    if given is not None:
+        if given not in formats:
+            raise UserError(f"format {given!r} is not one of {', '.join(formats)}")
+        return given
+    fmt = _SUFFIXES.get(path.suffix.lower())
+    if fmt not in formats:
+        raise UserError(f"cannot tell the format of {path} from its suffix: use "
+                        f"{' or '.join('.' + f for f in formats)}" + (
+                            ", or name it with --format" if "txt" in formats else ""))
+    return fmt
+
+
+class TextSource:
+    """Reviews from a file (``Path("-")`` is standard input), read lazily in file order.
+
+    ``bytes_read`` grows as records are taken, against ``size`` (None for standard input), for
+    progress bars.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, format: str | None = None,
+                 text_column: str | None = None, id_column: str | None = None,
+                 label_column: str | None = None, encoding_errors: str = "strict"):
+        self.path = Path(path)
+        self.name = "standard input" if self.path == STDIN else str(self.path)
+        self.format = "txt" if self.path == STDIN and format is None else format_of(
+            self.path, format, INPUT_FORMATS)
+        if self.format == "txt" and (text_column or id_column or label_column):
+            raise UserError("--text-column, --id-column and --label-column apply to CSV and "
+                            "JSONL input; plain text has one review per line")
+        if encoding_errors not in ENCODING_ERRORS:
+            raise UserError(f"--encoding-errors must be one of {', '.join(ENCODING_ERRORS)}")
+        if self.path != STDIN and not self.path.is_file():
+            raise UserError(f"input file {self.path} does not exist")
+        self.text_column = text_column or DEFAULT_TEXT_COLUMN
+        self.id_column, self.label_column = id_column, label_column
+        self.encoding_errors = encoding_errors
+        self.size = None if self.path == STDIN else self.path.stat().st_size
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[Record]:
+        with self._open() as stream:
+            rows = {"txt": _txt_rows, "csv": _csv_rows, "jsonl": _jsonl_rows}[self.format]
+            yield from self._records(rows(self._lines(stream), self.name))
+
+    def batches(self, size: int) -> Iterator[list[Record]]:
+        """Lists of at most ``size`` records, in file order."""
+        return batched(self, size)
+
+    @contextmanager
+    def _open(self):
+        if self.path == STDIN:
+            yield sys.stdin.buffer
+            return
+        try:
+            stream = open(self.path, "rb")
+        except OSError as error:
+            raise UserError(f"cannot read {self.path}: {error.strerror}") from error
+        with stream:
+            yield stream
+
+    def _lines(self, stream) -> Iterator[tuple[int, str]]:
+        """``(line number, decoded line)``; bytes that are not UTF-8 stop it with a UserError
+        naming the line, unless ``encoding_errors`` is "replace"."""
+        for number, raw in enumerate(stream, 1):
+            self.bytes_read += len(raw)
+            try:
+                line = raw.decode("utf-8", errors=self.encoding_errors)
+            except UnicodeDecodeError as error:
+                raise UserError(
+                    f"{self.name} line {number} is not valid UTF-8 (byte {error.start + 1}); "
+                    f"use --encoding-errors replace to replace bad bytes") from None
+            yield number, line.removeprefix("\ufeff") if number == 1 else line
+
+    def _records(self, rows: Iterable[tuple[int, dict]]) -> Iterator[Record]:
+        id_column = self.id_column
+        for number, row in rows:
+            if id_column is None:  # decided once, on the first record
+                id_column = DEFAULT_ID_COLUMN if DEFAULT_ID_COLUMN in row else ""
+            text = self._field(row, self.text_column, number)
+            if not isinstance(text, str):
+                raise UserError(f"{self.name} line {number}: {self.text_column!r} is "
+                                f"{json.dumps(text)}, not a string")
+            record_id = self._field(row, id_column, number) if id_column else number
+            label = (parse_label(self._field(row, self.label_column, number), number, self.name)
+                     if self.label_column else None)
+            yield Record(record_id, text, number, label)
+
+    def _field(self, row: dict, column: str, number: int):
+        if column not in row:
+            raise UserError(f"{self.name} line {number} has no column {column!r} "
+                            f"(it has: {', '.join(map(str, row)) or 'nothing'})")
+        return row[column]
+
+
+def parse_label(value, line: int, name: str) -> int:
+    """0/1 (number or string) or negative/positive (also neg/pos, any case) -> 0 or 1."""
+    key = value.strip().lower() if isinstance(value, str) else (
+        str(value) if isinstance(value, int) and not isinstance(value, bool) else None)
+    if key not in _LABEL_VALUES:
+        raise UserError(f"{name} line {line}: label {json.dumps(value)} is neither 0/1 nor "
+                        f"negative/positive")
+    return _LABEL_VALUES[key]
+
+
+def read_labeled(source: TextSource):
+    """Every record of a source with a label column, as :class:`~imdb_sentiment.data.LabeledTexts`
+    (``labels <int8>[n]``; ``ratings`` are all 0, unknown)."""
+    from .data import LabeledTexts
+
+    if source.label_column is None:
+        raise UserError("labeled input needs a label column")
+    records = list(source)
+    return LabeledTexts(
+        texts=[r.text for r in records],
+        labels=np.array([r.label for r in records], dtype=np.int8),
+        ids=[str(r.id) for r in records],
+        ratings=np.zeros(len(records), dtype=np.int8),
+    )
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """``[items 0..size-1], [size..2*size-1], ...``; the last list may be shorter."""
+    if size < 1:
+        raise UserError("batch size must be at least 1")
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _txt_rows(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[int, dict]]:
+    """One review per line; blank lines are skipped (ids stay line numbers)."""
+    for number, line in lines:
+        text = line.rstrip("\r\n")
+        if text.strip():
+            yield number, {DEFAULT_TEXT_COLUMN: text}
+
+
+def _csv_rows(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[int, dict]]:
+    """The first row is the header; every row must have as many fields as the header."""
+    reader = csv.reader((line for _, line in lines), strict=True)
+    header = None
+    while True:
+        start = reader.line_num + 1  # line_num counts the lines consumed so far
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise UserError(f"{name} line {start} is not valid CSV: {error}") from None
+        if header is None:
+            header = row
+            continue
+        if not row:  # a blank line
+            continue
+        if len(row) != len(header):
+            raise UserError(f"{name} line {start} has {len(row)} fields, but the header has "
+                            f"{len(header)}")
+        yield start, dict(zip(header, row, strict=True))
+
+
+def _jsonl_rows(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[int, dict]]:
+    """One JSON object per line; blank lines are skipped."""
+    for number, line in lines:
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as error:
+            raise UserError(f"{name} line {number} is not valid JSON: {error}") from None
+        if not isinstance(row, dict):
+            raise UserError(f"{name} line {number} is not a JSON object")
+        yield number, row
+
+
+class RecordWriter:
+    """Rows (dicts with the same keys) to CSV or JSONL, through a temporary file beside ``path``.
+
+    Use as a context manager: the file appears at ``path`` only when the block ends without an
+    exception; otherwise the temporary file is removed. A dict cell (``{word: contribution}``)
+    is written as JSON in JSONL and as ``word:+0.123 word:-0.045`` in CSV.
+    """
+
+    def __init__(self, path: str | os.PathLike, columns: list[str]):
+        self.path = Path(path)
+        self.format = format_of(self.path, None, OUTPUT_FORMATS)
+        self.columns = columns
+        self.count = 0
+
+    def __enter__(self) -> RecordWriter:
+        if self.path.is_dir():
+            raise UserError(f"output {self.path} is a folder")
+        if not self.path.parent.is_dir():
+            raise UserError(f"folder {self.path.parent} does not exist")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                       suffix=".tmp")
+        except OSError as error:
+            raise UserError(f"cannot write {self.path}: {error.strerror}") from error
+        self._tmp = Path(tmp)
+        self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        if self.format == "csv":
+            self._csv = csv.writer(self._file)
+            self._csv.writerow(self.columns)
+        return self
+
+    def write(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            if self.format == "csv":
+                self._csv.writerow([_csv_cell(row[c]) for c in self.columns])
+            else:
+                self._file.write(json.dumps({c: row[c] for c in self.columns},
+                                            ensure_ascii=False) + "\n")
+            self.count += 1
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._file.close()
+            if exc_type is None:
+                os.replace(self._tmp, self.path)
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+def _csv_cell(value):
+    if isinstance(value, dict):
+        return " ".join(f"{key}:{number:+.3f}" for key, number in value.items())
+    return value

@@ -1,0 +1,97 @@
+"""The Python API on the tiny toy model: predict, explain, save/load round trip."""
+
+import random
+
+import numpy as np
+import pytest
+
+from conftest import NEGATIVE, NEUTRAL, POSITIVE
+from imdb_sentiment import Classifier, Config, Explanation, Prediction, train
+from imdb_sentiment.data import ImdbData, LabeledTexts
+
+REVIEWS = ["the movie was good", "the movie was bad", "great plot, wonderful actor",
+           "awful and boring", "", "the film"]
+
+
+def test_single_and_batch_predictions_agree(trained):
+    batch = trained.predict(REVIEWS)
+    single = [trained.predict(text) for text in REVIEWS]
+    # one row or six in a forward pass: the same labels, probabilities equal to float precision
+    assert [p.label for p in single] == [p.label for p in batch]
+    assert np.allclose([p.probability for p in single], [p.probability for p in batch], atol=1e-6)
+    assert all(isinstance(p, Prediction) for p in batch)
+    assert np.allclose(trained.predict_proba(REVIEWS), [p.probability for p in batch])
+    assert [p.label for p in batch[:4]] == ["positive", "negative", "positive", "negative"]
+    for p in batch:
+        assert (p.label == "positive") == (p.probability >= 0.5)
+
+
+def test_predictions_survive_save_and_load(trained, bundle):
+    loaded = Classifier.load(bundle)
+    assert loaded.predict(REVIEWS) == trained.predict(REVIEWS)
+    assert loaded.vocabulary == trained.vocabulary and loaded.config == trained.config
+
+
+def contrast_reviews(n: int, seed: int) -> LabeledTexts:
+    """Reviews of three kinds in turn: negative words, positive words, or filler only with a
+    coin-flip label, so that filler alone means 0.5 and each sentiment word moves it.
+
+    (The session's toy set has sentiment words in every review, so a model may learn "negative
+    when a negative word is there, else positive"; then hiding "good" changes nothing.)
+    """
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(n):
+        kind = i % 3  # 0 negative, 1 positive, 2 neutral
+        words = [rng.choice(NEUTRAL) for _ in range(rng.randrange(3, 10))]
+        for _ in range(rng.randrange(1, 3) if kind < 2 else 0):
+            words.insert(rng.randrange(len(words) + 1), rng.choice([NEGATIVE, POSITIVE][kind]))
+        texts.append(" ".join(words))
+        labels.append(kind if kind < 2 else rng.randrange(2))
+    return LabeledTexts(texts, np.array(labels, np.int8), [str(i) for i in range(n)],
+                        np.zeros(n, np.int8))
+
+
+@pytest.fixture(scope="module")
+def contrast_model():
+    config = Config(max_features=40, maxlen=16, embedding_dim=8, units=8, dropout=0.0,
+                    recurrent_dropout=0.0, batch_size=16, epochs=6, learning_rate=0.02, seed=7)
+    return train(ImdbData(contrast_reviews(600, 1), contrast_reviews(60, 2), None), config,
+                 verbose=0)
+
+
+def test_explain_ranks_the_sentiment_word_first(contrast_model):
+    explanation = contrast_model.explain("the movie was good")
+    assert isinstance(explanation, Explanation)
+    assert [t.token for t in explanation.tokens] == ["the", "movie", "was", "good"]
+    assert explanation.prediction == contrast_model.predict("the movie was good")
+    assert explanation.prediction.label == "positive"
+    top = explanation.top(1)[0]
+    assert top.token == "good" and top.contribution > 0.1
+    bad = contrast_model.explain("the movie was bad").top(1)[0]
+    assert bad.token == "bad" and bad.contribution < -0.1
+
+
+def test_batched_explain_equals_one_at_a_time(trained):
+    texts = ["the movie was good", "", "awful awful plot", "the film " * 20 + "great"]
+    batched = trained.explain(texts)
+    for text, together in zip(texts, batched, strict=True):
+        alone = trained.explain(text)
+        assert [t.token for t in alone.tokens] == [t.token for t in together.tokens]
+        assert np.allclose([t.contribution for t in alone.tokens],
+                           [t.contribution for t in together.tokens], atol=1e-6)
+
+
+def test_long_text_marks_the_unseen_part_and_empty_text_gives_the_prior(trained):
+    maxlen = trained.config.maxlen
+    words = ["good"] * 5 + ["the"] * (maxlen + 5)
+    explanation = trained.explain(" ".join(words))
+    seen = [t.seen for t in explanation.tokens]
+    # the model reads the last maxlen - 1 tokens (after the start marker)
+    assert seen == [False] * (len(words) - (maxlen - 1)) + [True] * (maxlen - 1)
+    assert all(t.contribution == 0.0 for t in explanation.tokens if not t.seen)
+
+    empty = trained.explain("")
+    assert empty.tokens == [] and empty.top() == []
+    # no words at all: the model sees only the start marker
+    assert empty.prediction == trained.predict("") == trained.predict("!!! ...")
