@@ -1,0 +1,49 @@
+"""The benchmark suite runs end to end on tiny synthetic data and prints valid JSON.
+
+No timing is asserted: only that every figure is there and the document parses.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+from limits import epoch_flops, limits  # noqa: E402
+
+
+def test_tiny_synthetic_run_prints_one_json_document_and_a_table():
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--tiny", "--only", "machine",
+         "train_simple_rnn", "predict"],
+        capture_output=True, text=True, check=True, timeout=300)
+    doc = json.loads(done.stdout)
+    assert doc["source"] == "synthetic"
+    assert set(doc) >= {"data", "machine", "train", "predict", "command"}
+    train = doc["train"]["simple_rnn"]
+    assert train["samples_per_s"] > 0 and train["peak_rss_mb"] > 0
+    assert 0 < train["limits"]["achieved_fraction_of_compute"]
+    assert set(doc["predict"]["ids_reviews_per_s_by_batch"]) == {"1", "4"}
+    assert "samples/s" in done.stderr and "simple_rnn" in done.stderr
+
+
+def test_epoch_flops_count_gate_blocks_and_the_backward_pass():
+    simple = epoch_flops("simple_rnn", 25_000, 80, 128, 128)
+    assert simple == 3 * 25_000 * 80 * 2 * 128 * 256  # about 393 GFLOP
+    assert epoch_flops("lstm", 25_000, 80, 128, 128) == 4 * simple
+    assert epoch_flops("gru", 25_000, 80, 128, 128) == 3 * simple
+
+
+def test_limits_relate_the_epoch_to_compute_and_memory_floors():
+    machine = {"matmul_big_gflops": 100.0, "matmul_32x128x128_gflops": 50.0,
+               "dense_adam_update_ms": 1.0}
+    train = {"cell": "simple_rnn", "maxlen": 80, "batch_size": 32, "epoch_s": 10.0}
+    result = limits(machine, train, reviews=25_000, embedding_dim=128, units=128,
+                    large_key="matmul_big_gflops")
+    assert abs(result["ideal_compute_epoch_s"] - 3.93216) < 1e-6
+    assert abs(result["dense_adam_memory_floor_epoch_s"] - 0.782) < 1e-9
+    assert abs(result["achieved_fraction_of_compute"] - 0.393216) < 1e-6
