@@ -59,10 +59,13 @@ def test_evaluate_command_on_the_imdb_test_split(bundle, toy_archive, tmp_path):
     out = tmp_path / "report"
     result = run("evaluate", bundle, "--data", toy_archive, "--output-dir", out)
     assert result.exit_code == 0, result.output
-    for word in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc", "confusion matrix"):
-        assert word in result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["reviews"] == len(load_imdb(toy_archive).test)
+    lines = [line.split() for line in result.output.splitlines()]
+    for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc"):
+        assert [name, f"{metrics[name]:.4f}"] in lines
+    (tn, fp), (fn, tp) = metrics["confusion_matrix"]
+    assert ["negative", str(tn), str(fp)] in lines and ["positive", str(fn), str(tp)] in lines
     assert (out / "confusion_matrix.png").stat().st_size > 1000
     assert (out / "roc.png").stat().st_size > 1000
 
@@ -98,6 +101,16 @@ def test_evaluate_errors_are_one_line(bundle, tmp_path, content, options, messag
     assert not out.exists()
 
 
-def test_evaluate_refuses_data_and_input_together(bundle, toy_archive, tmp_path):
-    result = run("evaluate", bundle, "--data", toy_archive, "--input", tmp_path / "x.csv")
-    assert result.exit_code == 1 and "not both" in result.output
+@pytest.mark.parametrize("args, message", [
+    (["--data", "DATA", "--input", "x.csv"], "not both"),
+    (["--split", "train", "--input", "x.csv"], "does not apply to --input"),
+    (["--data", "DATA", "--text-column", "review"], "apply to --input only"),
+    (["--input", "x.txt"], "labeled input must be CSV or JSONL"),
+])
+def test_evaluate_option_errors(bundle, toy_archive, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.txt").write_text("good\n")
+    args = [toy_archive if a == "DATA" else a for a in args]
+    result = run("evaluate", bundle, *args, "--output-dir", tmp_path / "report")
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert not (tmp_path / "report").exists()

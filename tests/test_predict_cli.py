@@ -199,6 +199,7 @@ def test_replace_option_gets_past_bad_bytes(bundle, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["a review", "--input", "x.txt"], "not both"),
     (["--input", "missing.txt"], "input file missing.txt does not exist"),
+    (["--input", "."], "input . is not a file"),
     (["a review", "--text-column", "body"], "apply to --input only"),
     (["a review", "--output", "out.xlsx"], "use .csv or .jsonl"),
     (["a review", "--output", "no/such/folder/out.csv"], "folder no/such/folder does not exist"),

@@ -142,9 +142,6 @@ def input_options(f):
                      help="input format [default: from the suffix: .txt, .csv, .jsonl]"),
         click.option("--text-column", default=None,
                      help="CSV/JSONL column holding the review [default: text]"),
-        click.option("--id-column", default=None,
-                     help="CSV/JSONL column copied to the output as id [default: id when the "
-                          "input has one, else the line number]"),
         click.option("--encoding-errors", type=click.Choice(ENCODING_ERRORS), default="strict",
                      show_default=True,
                      help="what to do with bytes that are not UTF-8: stop, or replace them"),
@@ -162,10 +159,13 @@ def _load_classifier(model: Path):
 
 @main.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.argument("texts", nargs=-1)
+@click.argument("texts", nargs=-1, metavar="[TEXT]...")
 @click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
               help="file of reviews: .txt (one per line), .csv or .jsonl; - for standard input")
 @input_options
+@click.option("--id-column", default=None,
+              help="CSV/JSONL column copied to the output as id [default: id when the input "
+                   "has one, else the line number]")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="write id, label, probability to this .csv or .jsonl (replaced if it exists) "
                    "instead of printing a table")
@@ -176,7 +176,7 @@ def _load_classifier(model: Path):
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
-def predict(model, texts, input_path, input_format, text_column, id_column, encoding_errors,
+def predict(model, texts, input_path, input_format, text_column, encoding_errors, id_column,
             output, explain, top, batch_size, quiet):
     """Label reviews with MODEL (a bundle folder): from arguments, standard input or a file.
 
@@ -192,7 +192,7 @@ def predict(model, texts, input_path, input_format, text_column, id_column, enco
     """
     import sys
 
-    from .sources import Record, TextSource, batched
+    from .sources import STDIN, Record, TextSource, batched
 
     if texts and input_path is not None:
         raise UserError("give reviews as arguments or with --input, not both")
@@ -205,7 +205,7 @@ def predict(model, texts, input_path, input_format, text_column, id_column, enco
             if sys.stdin.isatty():
                 raise UserError("no reviews: give them as arguments, with --input FILE, "
                                 "or one per line on standard input")
-            input_path = Path("-")
+            input_path = STDIN
         source = TextSource(input_path, format=input_format, text_column=text_column,
                             id_column=id_column, encoding_errors=encoding_errors)
         records = source
@@ -222,13 +222,14 @@ def _predict_to_file(classifier, records, source, output, batch_size, explain_to
     is a file."""
     from rich.console import Console
 
+    from .display import ScoringProgress
     from .scoring import score_file
     from .sources import STDIN
 
     if source is not None and source.path != STDIN and output.resolve() == source.path.resolve():
         raise UserError(f"--output {output} is the input file; choose another path")
     stderr = Console(stderr=True)
-    with _Progress(stderr, source, enabled=not quiet) as on_batch:
+    with ScoringProgress(stderr, source, enabled=not quiet) as on_batch:
         count = score_file(classifier, records, output, batch_size=batch_size,
                            explain_top=explain_top, on_batch=on_batch)
     stderr.print(f"Wrote {count} predictions to {output}", highlight=False)
@@ -250,39 +251,11 @@ def _predict_to_terminal(classifier, batches, explain_top):
             table.print(batch, results)
 
 
-class _Progress:
-    """A rich progress bar over the bytes of a source file (none for arguments or standard
-    input); ``on_batch(n)`` moves it on."""
-
-    def __init__(self, console, source, *, enabled: bool):
-        from rich.progress import Progress
-
-        self.source, self.reviews = source, 0
-        total = source.size if source is not None else None
-        self.enabled = enabled and total is not None
-        self.bar = Progress(*Progress.get_default_columns(), "{task.fields[reviews]} reviews",
-                            console=console, disable=not self.enabled)
-        self.task = self.bar.add_task("Scoring", total=total, reviews=0)
-
-    def __enter__(self):
-        self.bar.start()
-        return self.on_batch
-
-    def on_batch(self, n: int) -> None:
-        if not self.enabled:
-            return
-        self.reviews += n
-        self.bar.update(self.task, completed=self.source.bytes_read, reviews=self.reviews)
-
-    def __exit__(self, *exc):
-        self.bar.stop()
-
-
 @main.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @data_option
-@click.option("--split", type=click.Choice(["test", "train"]), default="test", show_default=True,
-              help="which IMDB split to measure")
+@click.option("--split", type=click.Choice(["test", "train"]), default=None,
+              help="which IMDB split to measure [default: test]")
 @click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
               help="labeled .csv or .jsonl to measure instead of the IMDB data")
 @input_options
@@ -291,8 +264,8 @@ class _Progress:
 @click.option("--output-dir", type=click.Path(path_type=Path), default=None,
               help="folder for metrics.json, confusion_matrix.png and roc.png "
                    "[default: MODEL/evaluation/imdb-SPLIT, or MODEL/evaluation/INPUT-NAME]")
-def evaluate(model, data_path, split, input_path, input_format, text_column, id_column,
-             encoding_errors, label_column, output_dir):
+def evaluate(model, data_path, split, input_path, input_format, text_column, encoding_errors,
+             label_column, output_dir):
     """Measure MODEL on the IMDB test split (default) or on a labeled CSV/JSONL file.
 
     Prints accuracy, loss, precision, recall, F1, ROC AUC and the confusion matrix, and writes
@@ -304,26 +277,28 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, id_
     """
     from rich.console import Console
 
-    from .display import confusion_table, metrics_table
+    from .display import print_evaluation
     from .evaluate import evaluate as measure
     from .evaluate import save_report
 
     if input_path is not None and data_path is not None:
         raise UserError("give --data (IMDB layout) or --input (CSV/JSONL), not both")
-    if input_path is None and (input_format or text_column or id_column):
-        raise UserError("--format, --text-column and --id-column apply to --input only")
+    if input_path is None and (input_format or text_column):
+        raise UserError("--format and --text-column apply to --input only")
+    if input_path is not None and split is not None:
+        raise UserError("--split chooses an IMDB split; it does not apply to --input")
     classifier = _load_classifier(model)
     if input_path is not None:
         from .sources import TextSource, read_labeled
 
         labeled = read_labeled(TextSource(input_path, format=input_format,
-                                          text_column=text_column, id_column=id_column,
-                                          label_column=label_column,
+                                          text_column=text_column, label_column=label_column,
                                           encoding_errors=encoding_errors))
         name = input_path.stem
     else:
         from .data import load_imdb
 
+        split = split or "test"
         labeled = getattr(load_imdb(data_path), split)
         name = f"imdb-{split}"
     if not len(labeled):
@@ -331,9 +306,9 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, id_
     result = measure(classifier, labeled)
     written = save_report(result, output_dir or model / "evaluation" / name)
     console = Console()
-    console.print(metrics_table(result))
-    console.print(confusion_table(result))
-    console.print("Wrote " + ", ".join(map(str, written)), highlight=False)
+    print_evaluation(console, result)
+    for path in written:
+        console.print(f"Wrote {path}", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What the commands print, drawn with rich: prediction tables, explanations, evaluation tables.
+"""What the commands show, drawn with rich: prediction tables, explanations, evaluation tables
+and the progress bar of file scoring.
 
 In a terminal the words that drove a decision are coloured (green towards positive, red towards
 negative); elsewhere (a pipe, a file, NO_COLOR) they carry plain markers: ``[+good]``, ``[-bad]``.
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich import box
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
@@ -79,25 +82,47 @@ def print_explanation(console: Console, record_id, explanation, top: int) -> Non
     console.print()
 
 
-def metrics_table(result: dict) -> Table:
-    """The headline figures of :func:`imdb_sentiment.evaluate.evaluate`."""
-    table = Table(title=f"{result['reviews']} reviews, {result['positives']} positive",
-                  header_style="bold")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+def print_evaluation(console: Console, result: dict) -> None:
+    """The headline figures of :func:`imdb_sentiment.evaluate.evaluate` and the confusion matrix."""
+    console.print(f"{result['reviews']} reviews, {result['positives']} positive", style="bold",
+                  highlight=False)
+    metrics = Table(box=box.SIMPLE, header_style="bold")
+    metrics.add_column("metric")
+    metrics.add_column("value", justify="right")
     for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc"):
         value = result[name]
-        table.add_row(name, "n/a (one class)" if value is None else f"{value:.4f}")
-    return table
-
-
-def confusion_table(result: dict) -> Table:
-    """``confusion_matrix[true][predicted]`` with the label names."""
+        metrics.add_row(name, "n/a (one class)" if value is None else f"{value:.4f}")
+    console.print(metrics)
     labels = result["labels"]
-    table = Table(title="confusion matrix (rows: true, columns: predicted)", header_style="bold")
-    table.add_column("")
+    confusion = Table(box=box.SIMPLE, header_style="bold")
+    confusion.add_column("true \\ predicted")
     for label in labels:
-        table.add_column(label, justify="right")
+        confusion.add_column(label, justify="right")
     for label, row in zip(labels, result["confusion_matrix"], strict=True):
-        table.add_row(label, *map(str, row))
-    return table
+        confusion.add_row(label, *map(str, row))
+    console.print(confusion)
+
+
+class ScoringProgress:
+    """A progress bar over the bytes of a source file, or nothing for arguments and standard
+    input; used as ``with ScoringProgress(...) as on_batch``, ``on_batch(n)`` moves it on."""
+
+    def __init__(self, console: Console, source, *, enabled: bool):
+        self.source, self.reviews = source, 0
+        total = source.size if source is not None else None
+        self.enabled = enabled and total is not None
+        self.bar = Progress(*Progress.get_default_columns(), "{task.fields[reviews]} reviews",
+                            console=console, disable=not self.enabled)
+        self.task = self.bar.add_task("Scoring", total=total, reviews=0)
+
+    def __enter__(self):
+        self.bar.start()
+        return self.on_batch
+
+    def on_batch(self, n: int) -> None:
+        if self.enabled:
+            self.reviews += n
+            self.bar.update(self.task, completed=self.source.bytes_read, reviews=self.reviews)
+
+    def __exit__(self, *exc):
+        self.bar.stop()

@@ -70,15 +70,19 @@ class TextSource:
                  label_column: str | None = None, encoding_errors: str = "strict"):
         self.path = Path(path)
         self.name = "standard input" if self.path == STDIN else str(self.path)
+        if self.path != STDIN and not self.path.is_file():
+            raise UserError(f"input {self.path} is not a file" if self.path.exists() else
+                            f"input file {self.path} does not exist")
         self.format = "txt" if self.path == STDIN and format is None else format_of(
             self.path, format, INPUT_FORMATS)
-        if self.format == "txt" and (text_column or id_column or label_column):
-            raise UserError("--text-column, --id-column and --label-column apply to CSV and "
-                            "JSONL input; plain text has one review per line")
+        if self.format == "txt" and label_column:
+            raise UserError(f"{self.name} is plain text; labeled input must be CSV or JSONL "
+                            f"with text and label columns")
+        if self.format == "txt" and (text_column or id_column):
+            raise UserError("--text-column and --id-column apply to CSV and JSONL input; "
+                            "plain text has one review per line")
         if encoding_errors not in ENCODING_ERRORS:
             raise UserError(f"--encoding-errors must be one of {', '.join(ENCODING_ERRORS)}")
-        if self.path != STDIN and not self.path.is_file():
-            raise UserError(f"input file {self.path} does not exist")
         self.text_column = text_column or DEFAULT_TEXT_COLUMN
         self.id_column, self.label_column = id_column, label_column
         self.encoding_errors = encoding_errors
@@ -257,13 +261,16 @@ class RecordWriter:
         return self
 
     def write(self, rows: Iterable[dict]) -> None:
-        for row in rows:
-            if self.format == "csv":
-                self._csv.writerow([_csv_cell(row[c]) for c in self.columns])
-            else:
-                self._file.write(json.dumps({c: row[c] for c in self.columns},
-                                            ensure_ascii=False) + "\n")
-            self.count += 1
+        try:
+            for row in rows:
+                if self.format == "csv":
+                    self._csv.writerow([_csv_cell(row[c]) for c in self.columns])
+                else:
+                    self._file.write(json.dumps({c: row[c] for c in self.columns},
+                                                ensure_ascii=False) + "\n")
+                self.count += 1
+        except OSError as error:  # a full disk, say
+            raise UserError(f"cannot write {self.path}: {error.strerror}") from error
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
