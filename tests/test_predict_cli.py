@@ -221,3 +221,18 @@ def test_help_has_examples():
     for command in ("predict", "evaluate"):
         result = run(command, "--help")
         assert result.exit_code == 0 and f"imdb-sentiment {command} runs/classic" in result.output
+
+
+def test_explain_colours_in_a_terminal(trained):
+    from rich.console import Console
+
+    from imdb_sentiment.display import print_explanation
+
+    console = Console(force_terminal=True, color_system="standard", record=True, width=200)
+    explanation = trained.explain("the movie was good but the plot was bad")
+    print_explanation(console, 1, explanation, top=2)
+    styled = console.export_text(styles=True)
+    assert "\x1b[" in styled and "[+" not in styled and "[-" not in styled
+    top = explanation.top(1)[0]
+    colour = "32" if top.contribution > 0 else "31"  # green towards positive, red towards negative
+    assert f"{colour}m{top.token}" in styled

@@ -1,0 +1,22 @@
+"""bench/predict.py runs end to end on the toy model (figures are printed, never asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from imdb_sentiment import load_imdb
+
+SCRIPT = Path(__file__).parents[1] / "bench" / "predict.py"
+
+
+def test_prints_one_json_document(bundle, toy_archive):
+    command = [sys.executable, str(SCRIPT), "--model", str(bundle), "--data", str(toy_archive),
+               "--measure", "throughput", "latency", "explain", "--repeats", "1", "--calls", "3",
+               "--explain-calls", "2"]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    assert report["throughput"]["reviews"] == len(load_imdb(toy_archive).test)
+    assert report["throughput"]["reviews_per_s"] > 0
+    assert {"median_ms", "p99_ms"} <= set(report["latency"]) and "memory" not in report
+    assert report["explain"]["calls"] == 2
