@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,10 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case, drop ``<br />`` tags, split off punctuation: ``"Great!<br />A"`` -> ``["great", "a"]``."""
+    """Lower-case, drop ``<br />`` tags, split off punctuation.
+
+    ``"Great!<br />A"`` -> ``["great", "a"]``
+    """
     return _WORD.findall(_BREAK.sub(" ", text.lower()))
 
 
@@ -63,8 +66,9 @@ class Vocabulary:
         return self.encode_tokens(tokenize(text))
 
     def encode_tokens(self, tokens: Iterable[str]) -> list[int]:
-        get = self._ids.get
-        return [START, *(get(w, OOV) for w in tokens)]
+        # map() with repeat() keeps the lookups in C: 50k reviews encode 1.6x faster than with a
+        # generator expression (BENCHMARKS.md)
+        return [START, *map(self._ids.get, tokens, repeat(OOV))]
 
     def encode_batch(self, texts: Iterable[str], maxlen: int) -> np.ndarray:
         """Reviews as a padded matrix ``token ids <int32>[len(texts), maxlen]``."""
@@ -89,8 +93,9 @@ class Vocabulary:
 
 
 def pad(sequences: Iterable[Sequence[int]], maxlen: int) -> np.ndarray:
-    """Pad and truncate to ``<int32>[n, maxlen]`` exactly like ``keras.utils.pad_sequences`` with its
-    defaults: a long sequence keeps its last ``maxlen`` ids, a short one is left-padded with 0."""
+    """Pad and truncate to ``<int32>[n, maxlen]`` exactly like ``keras.utils.pad_sequences`` with
+    its defaults: a long sequence keeps its last ``maxlen`` ids, a short one is left-padded
+    with 0."""
     sequences = [s if len(s) <= maxlen else s[-maxlen:] for s in sequences]
     out = np.zeros((len(sequences), maxlen), dtype=np.int32)
     if not sequences:
