@@ -4,7 +4,7 @@
   predictions, through the code path of ``imdb-sentiment predict --input --output``
   (``scoring.score_file``), after one warm-up pass that compiles the model's batch shapes.
 - ``latency``: ``Classifier.predict(one review)`` in-process, median and 99th percentile.
-- ``explain``: ``Classifier.explain(one review)`` for a review longer than maxlen.
+- ``explain``: ``Classifier.explain(one review)``, a review longer than maxlen, by each method.
 - ``memory``: peak RSS of ``imdb-sentiment predict --input big.txt --output big.csv`` in a
   subprocess, for a file of ``--lines`` short reviews (the test reviews' first sentences, over and
   over) and for a file of 10,000 lines: bounded memory means the two peaks are close.
@@ -34,6 +34,7 @@ import numpy as np
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 from imdb_sentiment import Classifier, load_imdb  # noqa: E402
+from imdb_sentiment.classifier import EXPLAIN_METHODS  # noqa: E402
 from imdb_sentiment.scoring import score_file  # noqa: E402
 from imdb_sentiment.sources import TextSource  # noqa: E402
 
@@ -67,8 +68,10 @@ def main() -> None:
             report["latency"] = timed(lambda: classifier.predict(review), args.calls)
         if "explain" in args.measure:
             review = median_length_review(test.texts)
-            report["explain"] = timed(lambda: classifier.explain(review), args.explain_calls)
-            report["explain"]["tokens"] = len(classifier.explain(review).tokens)
+            for method in EXPLAIN_METHODS:
+                report[f"explain_{method}"] = timed(
+                    lambda m=method: classifier.explain(review, method=m), args.explain_calls)
+            report["explain_review_tokens"] = len(classifier.explain(review).tokens)
         if "memory" in args.measure:
             report["memory"] = memory(args.model, test.texts, tmp, args.lines)
     print(json.dumps(report, indent=2))

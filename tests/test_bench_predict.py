@@ -19,4 +19,5 @@ def test_prints_one_json_document(bundle, toy_archive):
     assert report["throughput"]["reviews"] == len(load_imdb(toy_archive).test)
     assert report["throughput"]["reviews_per_s"] > 0
     assert {"median_ms", "p99_ms"} <= set(report["latency"]) and "memory" not in report
-    assert report["explain"]["calls"] == 2
+    for method in ("occlusion", "integrated_gradients"):
+        assert report[f"explain_{method}"]["calls"] == 2

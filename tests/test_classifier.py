@@ -87,11 +87,41 @@ def test_long_text_marks_the_unseen_part_and_empty_text_gives_the_prior(trained)
     words = ["good"] * 5 + ["the"] * (maxlen + 5)
     explanation = trained.explain(" ".join(words))
     seen = [t.seen for t in explanation.tokens]
-    # the model reads the last maxlen - 1 tokens (after the start marker)
-    assert seen == [False] * (len(words) - (maxlen - 1)) + [True] * (maxlen - 1)
+    # the window holds the last maxlen ids of [start, tokens...]: the last maxlen tokens
+    assert seen == [False] * (len(words) - maxlen) + [True] * maxlen
+    window = trained.encode([" ".join(words)])[0]
+    assert trained.vocabulary.words[window[0] - 3] == words[-maxlen]  # start marker cut off
+    fits = trained.explain(" ".join(words[-(maxlen - 1):]))  # maxlen - 1 tokens + start fit
+    assert all(t.seen for t in fits.tokens)
     assert all(t.contribution == 0.0 for t in explanation.tokens if not t.seen)
 
     empty = trained.explain("")
     assert empty.tokens == [] and empty.top() == []
     # no words at all: the model sees only the start marker
     assert empty.prediction == trained.predict("") == trained.predict("!!! ...")
+
+
+def test_integrated_gradients_rank_the_sentiment_word_and_add_up(contrast_model):
+    explanation = contrast_model.explain("the movie was good", method="integrated_gradients")
+    assert explanation.top(1)[0].token == "good" and explanation.top(1)[0].contribution > 0.1
+    # completeness: the contributions add up to P(review) - P(every seen token hidden)
+    maxlen = contrast_model.config.maxlen
+    long_review = "the plot was bad but " + "the actor was great " * 5
+    for text in ("the movie was good", "awful boring film", long_review):
+        explained = contrast_model.explain(text, method="integrated_gradients")
+        n_seen = sum(t.seen for t in explained.tokens)
+        window = contrast_model.encode([text])
+        window[0, maxlen - n_seen:] = 0  # every seen token hidden
+        hidden = contrast_model.predict_ids(window)[0]
+        assert sum(t.contribution for t in explained.tokens) == pytest.approx(
+            explained.prediction.probability - hidden, abs=0.02)
+    batched = contrast_model.explain(["good", "bad"], method="integrated_gradients")
+    assert [e.top(1)[0].token for e in batched] == ["good", "bad"]
+
+
+def test_explain_methods_match_the_command_line():
+    from imdb_sentiment.classifier import EXPLAIN_METHODS
+    from imdb_sentiment.cli import predict
+
+    method = next(p for p in predict.params if p.name == "method")
+    assert tuple(method.type.choices) == EXPLAIN_METHODS

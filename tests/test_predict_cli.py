@@ -108,13 +108,13 @@ def test_explain_highlights_with_plain_markers(bundle, trained):
 
 def test_explain_marks_the_unseen_part(bundle, trained):
     maxlen = trained.config.maxlen
-    words = ["bad", "awful"] + ["the"] * maxlen  # 2 + maxlen tokens, the model sees maxlen - 1
+    words = ["bad", "awful", "the"] + ["the"] * maxlen  # the model sees the last maxlen
     result = run("predict", bundle, "--explain", " ".join(words))
     assert result.exit_code == 0, result.output
     body = result.output.splitlines()[1]
     assert body.startswith("[not seen: bad awful the] ")
     seen = body.removeprefix("[not seen: bad awful the] ").split()
-    assert [w.strip("[+-]") for w in seen] == ["the"] * (maxlen - 1)
+    assert [w.strip("[+-]") for w in seen] == ["the"] * maxlen
 
 
 def test_explain_adds_top_words_to_file_output(bundle, trained, tmp_path):
@@ -236,3 +236,14 @@ def test_explain_colours_in_a_terminal(trained):
     top = explanation.top(1)[0]
     colour = "32" if top.contribution > 0 else "31"  # green towards positive, red towards negative
     assert f"{colour}m{top.token}" in styled
+
+
+def test_explain_by_integrated_gradients(bundle, trained, tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = run("predict", bundle, "--explain", "--method", "integrated_gradients", "--top", "2",
+                 "-o", out, "the movie was good")
+    assert result.exit_code == 0, result.output
+    expected = trained.explain("the movie was good", method="integrated_gradients").top(2)
+    row = json.loads(out.read_text())
+    assert row["top_words"] == pytest.approx({t.token: t.contribution for t in expected},
+                                             abs=1e-3)

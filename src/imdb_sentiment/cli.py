@@ -173,11 +173,16 @@ def _load_classifier(model: Path):
               help="show the words that drove each decision (adds top_words to --output)")
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
               help="words highlighted or listed per review with --explain")
+@click.option("--method", type=click.Choice(["occlusion", "integrated_gradients"]),  # as in
+              # classifier.EXPLAIN_METHODS, written out so that --help need not import Keras
+              default="occlusion", show_default=True,
+              help="how --explain measures a word: hide it (one batched pass per review), or "
+                   "integrate gradients from all words hidden to the review (JAX backend)")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def predict(model, texts, input_path, input_format, text_column, encoding_errors, id_column,
-            output, explain, top, batch_size, quiet):
+            output, explain, top, method, batch_size, quiet):
     """Label reviews with MODEL (a bundle folder): from arguments, standard input or a file.
 
     With no TEXT and no --input, reviews are read from standard input, one per line. Ids are the
@@ -212,12 +217,14 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
     classifier = _load_classifier(model)
     explain_top = top if explain else 0
     if output is not None:
-        _predict_to_file(classifier, records, source, output, batch_size, explain_top, quiet)
+        _predict_to_file(classifier, records, source, output, batch_size, explain_top, method,
+                         quiet)
     else:
-        _predict_to_terminal(classifier, batched(records, batch_size), explain_top)
+        _predict_to_terminal(classifier, batched(records, batch_size), explain_top, method)
 
 
-def _predict_to_file(classifier, records, source, output, batch_size, explain_top, quiet):
+def _predict_to_file(classifier, records, source, output, batch_size, explain_top, method,
+                     quiet):
     """Score ``records`` into ``output``, with a progress bar on standard error when ``source``
     is a file."""
     from rich.console import Console
@@ -231,11 +238,11 @@ def _predict_to_file(classifier, records, source, output, batch_size, explain_to
     stderr = Console(stderr=True)
     with ScoringProgress(stderr, source, enabled=not quiet) as on_batch:
         count = score_file(classifier, records, output, batch_size=batch_size,
-                           explain_top=explain_top, on_batch=on_batch)
+                           explain_top=explain_top, method=method, on_batch=on_batch)
     stderr.print(f"Wrote {count} predictions to {output}", highlight=False)
 
 
-def _predict_to_terminal(classifier, batches, explain_top):
+def _predict_to_terminal(classifier, batches, explain_top, method):
     from rich.console import Console
 
     from .display import PredictionTable, print_explanation
@@ -243,7 +250,8 @@ def _predict_to_terminal(classifier, batches, explain_top):
 
     console = Console()
     table = PredictionTable(console)
-    for batch, results in score_batches(classifier, batches, explain_top=explain_top):
+    for batch, results in score_batches(classifier, batches, explain_top=explain_top,
+                                        method=method):
         if explain_top:
             for record, explanation in zip(batch, results, strict=True):
                 print_explanation(console, record.id, explanation, explain_top)

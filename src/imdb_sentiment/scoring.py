@@ -19,12 +19,13 @@ EXPLAIN_COLUMNS = [*COLUMNS, "top_words"]
 
 
 def score_batches(classifier, batches: Iterable[list[Record]], *, explain_top: int = 0,
-                  ) -> Iterator[tuple[list[Record], list]]:
-    """Each batch with its :class:`Prediction` list, or :class:`Explanation` list when
-    ``explain_top`` > 0."""
+                  method: str = "occlusion") -> Iterator[tuple[list[Record], list]]:
+    """Each batch with its :class:`Prediction` list, or, when ``explain_top`` > 0, its
+    :class:`Explanation` list by ``method`` (see :meth:`Classifier.explain`)."""
     for batch in batches:
         texts = [record.text for record in batch]
-        yield batch, classifier.explain(texts) if explain_top else classifier.predict(texts)
+        yield batch, (classifier.explain(texts, method=method) if explain_top
+                      else classifier.predict(texts))
 
 
 def result_row(record: Record, result, explain_top: int = 0) -> dict:
@@ -42,7 +43,7 @@ def result_row(record: Record, result, explain_top: int = 0) -> dict:
 
 
 def score_file(classifier, records: Iterable[Record], output: str | os.PathLike, *,
-               batch_size: int = BATCH_SIZE, explain_top: int = 0,
+               batch_size: int = BATCH_SIZE, explain_top: int = 0, method: str = "occlusion",
                on_batch: Callable[[int], None] | None = None) -> int:
     """Score ``records`` (a :class:`~imdb_sentiment.sources.TextSource` or any iterable) into
     ``output`` (.csv or .jsonl), ``batch_size`` at a time; returns the count.
@@ -52,7 +53,7 @@ def score_file(classifier, records: Iterable[Record], output: str | os.PathLike,
     """
     with RecordWriter(output, EXPLAIN_COLUMNS if explain_top else COLUMNS) as writer:
         for batch, results in score_batches(classifier, batched(records, batch_size),
-                                            explain_top=explain_top):
+                                            explain_top=explain_top, method=method):
             writer.write(result_row(record, result, explain_top)
                          for record, result in zip(batch, results, strict=True))
             if on_batch:
