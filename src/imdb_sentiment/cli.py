@@ -9,6 +9,7 @@ import click
 from . import __version__
 from .config import CELLS, Config
 from .errors import UserError
+from .scoring import BATCH_SIZE, TOP_WORDS
 
 _DEFAULT = Config()
 
@@ -171,14 +172,14 @@ def _load_classifier(model: Path):
                    "instead of printing a table")
 @click.option("--explain", is_flag=True,
               help="show the words that drove each decision (adds top_words to --output)")
-@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--top", type=click.IntRange(min=1), default=TOP_WORDS, show_default=True,
               help="words highlighted or listed per review with --explain")
 @click.option("--method", type=click.Choice(["occlusion", "integrated_gradients"]),  # as in
               # classifier.EXPLAIN_METHODS, written out so that --help need not import Keras
               default="occlusion", show_default=True,
               help="how --explain measures a word: hide it (one batched pass per review), or "
                    "integrate gradients from all words hidden to the review (JAX backend)")
-@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def predict(model, texts, input_path, input_format, text_column, encoding_errors, id_column,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from .sources import Record, RecordWriter, batched
 
 BATCH_SIZE = 1000  # reviews read, scored and written at a time
-TOP_WORDS = 5  # words listed per review with --explain
+TOP_WORDS = 5  # words highlighted or listed per review with --explain
 
 COLUMNS = ["id", "label", "probability"]
 EXPLAIN_COLUMNS = [*COLUMNS, "top_words"]
