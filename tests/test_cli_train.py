@@ -63,7 +63,7 @@ def test_every_command_has_help_and_is_in_readme():
     from pathlib import Path
 
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    for name, command in main.commands.items():
+    for name in main.commands:
         result = run(name, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
         assert f"imdb-sentiment {name}" in readme, f"README does not show `{name}`"

@@ -2,8 +2,8 @@ import gzip
 import hashlib
 
 import pytest
-from conftest import write_archive, write_folder
 
+from conftest import write_archive, write_folder
 from imdb_sentiment import LABELS, UserError, iter_reviews, load_imdb
 from imdb_sentiment.data import download_file, resolve_data_path
 
@@ -15,7 +15,7 @@ def test_archive_reads_labels_ratings_ids_and_ignores_unsup(toy_archive, toy_dat
     assert LABELS == ("negative", "positive")
     for split, labeled in (("train", imdb.train), ("test", imdb.test)):
         for text, label, review_id, rating in zip(labeled.texts, labeled.labels, labeled.ids,
-                                                  labeled.ratings):
+                                                  labeled.ratings, strict=True):
             label_dir = {0: "neg", 1: "pos"}[int(label)]
             assert review_id.startswith(f"{split}/{label_dir}/")
             number = int(review_id.rsplit("/", 1)[1])

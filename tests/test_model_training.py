@@ -59,7 +59,7 @@ def test_one_epoch_changes_every_parameter(toy_archive, tiny_config):
     after = classifier.model.get_weights()
     # embedding; SimpleRNN kernel, recurrent kernel, bias; Dense kernel, bias
     assert len(snapshot.before) == len(after) == 6
-    for w0, w1 in zip(snapshot.before, after):
+    for w0, w1 in zip(snapshot.before, after, strict=True):
         assert not np.allclose(w0, w1), "a parameter did not change during training"
 
 

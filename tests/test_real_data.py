@@ -1,9 +1,9 @@
-"""Checks on the real aclImdb archive in ../shared/data; skipped with a reason where it is absent."""
+"""Checks on the real aclImdb archive in ../shared/data; skipped, with the reason, without it."""
 
 import numpy as np
 import pytest
-from conftest import REAL_DATA
 
+from conftest import REAL_DATA
 from imdb_sentiment import Config, load_imdb, train
 from imdb_sentiment.data import ImdbData
 

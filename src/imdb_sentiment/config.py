@@ -28,7 +28,7 @@ class Config:
     batch_size: int = 32  # the classic batch size
     epochs: int = 3  # SimpleRNN test loss is lowest at epoch 3 and rises after (README)
     learning_rate: float = 1e-3  # Adam's default
-    validation_split: float = 0.0  # >0 holds out training reviews for early stopping (test untouched)
+    validation_split: float = 0.0  # >0: hold out training reviews for early stopping, not test
     patience: int = 1  # epochs without validation improvement before early stopping
     seed: int = 1337  # same seed, same vocabulary order, same batches, same metrics
 

@@ -45,7 +45,7 @@ class Review(NamedTuple):
 
 @dataclass(frozen=True)
 class LabeledTexts:
-    """Texts with labels, in a fixed order. ``labels <int8>[n]``, ``ratings <int8>[n]`` (0 = none)."""
+    """Texts with labels in a fixed order: ``labels <int8>[n]``, ``ratings <int8>[n]`` (0: none)."""
 
     texts: list[str]
     labels: np.ndarray
@@ -143,7 +143,8 @@ class _progress:
             return lambda n: None
         from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 
-        self._bar = Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+        columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+        self._bar = Progress(*columns)
         self._bar.start()
         task = self._bar.add_task(self.description, total=self.total)
         return lambda n: self._bar.advance(task, n)

@@ -18,7 +18,8 @@ def build_model(config: Config = Config()) -> keras.Model:
     # token ids <int32>[batch, maxlen]: 0 padding, 1 start, 2 unknown word, 3.. words
     token_ids = keras.Input(shape=(config.maxlen,), dtype="int32", name="token_ids")
     # word vectors <float32>[batch, maxlen, embedding_dim], one learned row per id
-    vectors = layers.Embedding(config.max_features, config.embedding_dim, name="embedding")(token_ids)
+    embedding = layers.Embedding(config.max_features, config.embedding_dim, name="embedding")
+    vectors = embedding(token_ids)
     # the review read left to right; its last state summarizes it: <float32>[batch, units]
     state = RECURRENT_LAYERS[config.cell](
         config.units,

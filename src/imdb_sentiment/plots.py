@@ -17,7 +17,7 @@ _SERIES = (("", "train"), ("val_", "validation"), ("test_", "test"))
 def plot_history(history: dict[str, list[float]], path: str | os.PathLike) -> Path:
     """The classic results figure: accuracy and loss per epoch, train against test."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, metric in zip(axes, ("accuracy", "loss")):
+    for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
         for prefix, name in _SERIES:
             values = history.get(prefix + metric)
             if values:
