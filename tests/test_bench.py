@@ -47,3 +47,24 @@ def test_limits_relate_the_epoch_to_compute_and_memory_floors():
     assert abs(result["ideal_compute_epoch_s"] - 3.93216) < 1e-6
     assert abs(result["dense_adam_memory_floor_epoch_s"] - 0.782) < 1e-9
     assert abs(result["achieved_fraction_of_compute"] - 0.393216) < 1e-6
+
+
+def test_row_sparse_adam_of_the_breakdown_matches_adam_on_one_step():
+    """On a first step Adam leaves zero-gradient rows still, so both updates must agree."""
+    import keras
+    import numpy as np
+
+    from breakdown import RowSparseAdam
+
+    sparse_table = keras.Variable(np.ones((6, 2), np.float32), name="sparse")
+    dense_table = keras.Variable(np.ones((6, 2), np.float32), name="dense")
+    grad = np.zeros((6, 2), np.float32)
+    grad[[1, 4]] = [[0.5, -1.0], [2.0, 0.1]]
+    sparse = RowSparseAdam(sparse_table.path, max_rows=3, learning_rate=0.1)
+    dense = keras.optimizers.Adam(learning_rate=0.1)
+    for optimizer, table in ((sparse, sparse_table), (dense, dense_table)):
+        optimizer.build([table])
+        optimizer.apply([grad], [table])
+    np.testing.assert_allclose(sparse_table.numpy(), dense_table.numpy(), atol=1e-6)
+    assert (sparse_table.numpy()[[0, 2, 3, 5]] == 1).all()
+    assert (sparse_table.numpy()[[1, 4]] != 1).all()

@@ -1,0 +1,146 @@
+"""Where a SimpleRNN training step's time goes: the diagnostic figures of BENCHMARKS.md.
+
+    flock /tmp/imdb-cpu.lock .venv/bin/python bench/breakdown.py        # synthetic ids, ~1 min
+
+Prints one JSON document of milliseconds per step of 32 reviews (maxlen 80):
+
+- ``fit``: ``model.fit`` of the classic model; ``fit_frozen_embedding``: the same with the
+  embedding frozen (no embedding gradient, no gradient w.r.t. the recurrent layer's input, no
+  Adam on the table);
+- ``bare_scan`` / ``bare_scan_hoisted``: a hand-written ``lax.scan`` SimpleRNN, forward and
+  backward, without dropout, embedding or optimizer; the second computes the input projection of
+  all time steps as one product outside the scan;
+- ``embedding_grad_dense_adam`` / ``embedding_grad_row_sparse_adam``: the embedding's gradient
+  (a scatter-add into the whole table) followed by Keras's dense Adam, or by an Adam that updates
+  only the rows with a non-zero gradient (the "lazy" update this suite measured and rejected).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import common  # noqa: E402
+from imdb_sentiment import Config, build_model  # noqa: E402
+
+BATCH, MAXLEN, DIM, VOCAB, STEPS = 32, 80, 128, 20000, 100
+
+
+def per_call_ms(call, *args, repeats: int = STEPS) -> float:
+    jax.block_until_ready(call(*args))
+    start = time.perf_counter()
+    for _ in range(repeats):
+        out = call(*args)
+    jax.block_until_ready(out)
+    return (time.perf_counter() - start) / repeats * 1e3
+
+
+def fit_ms(frozen_embedding: bool, x, y) -> float:
+    model = build_model(Config())
+    if frozen_embedding:
+        model.get_layer("embedding").trainable = False
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, verbose=0)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=BATCH, verbose=0)
+    return (time.perf_counter() - start) / (len(x) // BATCH) * 1e3
+
+
+def bare_scan_ms(hoisted: bool) -> float:
+    key = jax.random.PRNGKey(0)
+    kernel, recurrent = (jax.random.normal(key, (DIM, DIM)) * 0.05 for _ in range(2))
+    vectors = jax.random.normal(key, (BATCH, MAXLEN, DIM))
+
+    def loss(kernel, recurrent, vectors):
+        xs = jnp.swapaxes(vectors @ kernel if hoisted else vectors, 0, 1)
+
+        def step(h, x):
+            return jnp.tanh((x if hoisted else x @ kernel) + h @ recurrent), None
+
+        h, _ = jax.lax.scan(step, jnp.zeros((BATCH, DIM)), xs)
+        return jnp.sum(h)
+
+    return per_call_ms(jax.jit(jax.grad(loss, argnums=(0, 1, 2))), kernel, recurrent, vectors)
+
+
+class RowSparseAdam(keras.optimizers.Adam):
+    """Adam that updates only the rows of ``table`` whose gradient is non-zero (lazy Adam)."""
+
+    def __init__(self, table_path: str, max_rows: int, **kwargs):
+        super().__init__(**kwargs)
+        self.table_path, self.max_rows = table_path, max_rows
+
+    def update_step(self, gradient, variable, learning_rate):
+        if variable.path != self.table_path:
+            return super().update_step(gradient, variable, learning_rate)
+        gradient = jnp.asarray(gradient)
+        step = (self.iterations + 1).astype("float32")
+        alpha = learning_rate * jnp.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
+        rows = jnp.nonzero(jnp.any(gradient != 0, axis=1), size=self.max_rows,
+                           fill_value=variable.shape[0])[0]
+        index = self._get_variable_index(variable)
+        m, v = self._momentums[index], self._velocities[index]
+
+        def take(array):
+            return array.at[rows].get(mode="fill", fill_value=0)
+
+        g = take(gradient)
+        m_rows = take(m.value) + (g - take(m.value)) * (1 - self.beta_1)
+        v_rows = take(v.value) + (g * g - take(v.value)) * (1 - self.beta_2)
+        p_rows = take(variable.value) - alpha * m_rows / (jnp.sqrt(v_rows) + self.epsilon)
+        for target, rows_value in ((m, m_rows), (v, v_rows), (variable, p_rows)):
+            self.assign(target, target.value.at[rows].set(rows_value, mode="drop"))
+
+
+def embedding_update_ms(sparse: bool) -> float:
+    table = keras.Variable(np.zeros((VOCAB, DIM), np.float32), name="embeddings")
+    optimizer = (RowSparseAdam(table.path, BATCH * MAXLEN) if sparse
+                 else keras.optimizers.Adam())
+    optimizer.build([table])
+    ids = np.random.default_rng(0).integers(0, VOCAB, (BATCH, MAXLEN))
+
+    def step(optimizer_values, table_values, ids):
+        def loss(t):
+            return jnp.sum(jnp.take(t, ids, axis=0) ** 2 + 1e-3 * jnp.take(t, ids, axis=0))
+
+        grad = jax.grad(loss)(table_values[0])
+        table_values, optimizer_values = optimizer.stateless_apply(
+            optimizer_values, [grad], table_values)
+        return optimizer_values, table_values
+
+    update = jax.jit(step, donate_argnums=(0, 1))
+    state = [[v.value for v in optimizer.variables], [table.value]]
+
+    def call():
+        state[:] = update(*state, ids)
+        return state[1]
+
+    return per_call_ms(call)
+
+
+def main() -> dict:
+    workload = common.synthetic_workload(BATCH * STEPS, 0, VOCAB)
+    x, y = workload.x_train[:, -MAXLEN:], workload.y_train
+    figures = {
+        "fit": fit_ms(False, x, y),
+        "fit_frozen_embedding": fit_ms(True, x, y),
+        "bare_scan": bare_scan_ms(hoisted=False),
+        "bare_scan_hoisted": bare_scan_ms(hoisted=True),
+        "embedding_grad_dense_adam": embedding_update_ms(sparse=False),
+        "embedding_grad_row_sparse_adam": embedding_update_ms(sparse=True),
+    }
+    doc = {"unit": "ms per step of 32 reviews, maxlen 80", **figures}
+    print(json.dumps(doc, indent=2))
+    return doc
+
+
+if __name__ == "__main__":
+    main()
