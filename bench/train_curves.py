@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
-import keras
+os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+import keras  # noqa: E402
 
 from imdb_sentiment import Config, Vocabulary, load_imdb, tokenize, train
 from imdb_sentiment.data import resolve_data_path
