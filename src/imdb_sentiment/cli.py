@@ -95,7 +95,7 @@ def train_options(f):
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("runs/classic"),
               show_default=True, help="bundle folder to write")
 @click.option("--force", is_flag=True, help="replace a bundle already at --output")
-@click.option("-q", "--quiet", is_flag=True, help="no per-step progress bar")
+@click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
 @train_options
 def train(data_path, output, force, quiet, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
@@ -117,7 +117,11 @@ def train(data_path, output, force, quiet, **hyperparameters):
 
     imdb = load_imdb(data_path)
     click.echo(f"Training {config.cell} on {len(imdb.train)} reviews from {imdb.source}")
-    classifier = train_model(imdb, config, verbose=2 if quiet else "auto")
+    # The per-step bar is for terminals; a log or pipe gets one line per epoch.
+    import sys
+
+    verbose = 2 if quiet or not sys.stdout.isatty() else 1
+    classifier = train_model(imdb, config, verbose=verbose)
     classifier.save(output, force=force)
     _print_history(classifier.history)
     m = classifier.metrics
