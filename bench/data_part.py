@@ -10,7 +10,6 @@ from pathlib import Path
 
 from common import MAXLEN, Workload, seconds, synthetic_workload
 from imdb_sentiment import Vocabulary, load_imdb, tokenize
-from imdb_sentiment.text import pad
 
 
 def real_workload(archive: Path, max_features: int) -> tuple[Workload, dict]:
@@ -20,7 +19,7 @@ def real_workload(archive: Path, max_features: int) -> tuple[Workload, dict]:
     tokens, tokenize_s = seconds(lambda: [tokenize(t) for t in texts])
     vocabulary, vocabulary_s = seconds(Vocabulary.from_tokens, tokens[: len(imdb.train)],
                                        max_features)
-    ids, encode_s = seconds(lambda: pad(map(vocabulary.encode_tokens, tokens), MAXLEN))
+    ids, encode_s = seconds(lambda: vocabulary.encode_token_lists(tokens, MAXLEN))
     n = len(imdb.train)
     labels = [split.labels.astype("float32") for split in (imdb.train, imdb.test)]
     workload = Workload(ids[:n], labels[0], ids[n:], labels[1], imdb.test.texts,

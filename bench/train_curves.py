@@ -52,8 +52,7 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     tokens = [tokenize(text) for text in imdb.train.texts]
     vocabulary = Vocabulary.from_tokens(tokens, Config().max_features)
-    for token_list in tokens:
-        vocabulary.encode_tokens(token_list)
+    vocabulary.encode_token_lists(tokens, Config().maxlen)
     vocabulary.encode_batch(imdb.test.texts, Config().maxlen)
     encode_s = time.perf_counter() - t
 

@@ -72,7 +72,11 @@ class Vocabulary:
 
     def encode_batch(self, texts: Iterable[str], maxlen: int) -> np.ndarray:
         """Reviews as a padded matrix ``token ids <int32>[len(texts), maxlen]``."""
-        return pad(map(self.encode, texts), maxlen)
+        return self.encode_token_lists(map(tokenize, texts), maxlen)
+
+    def encode_token_lists(self, token_lists: Iterable[list[str]], maxlen: int) -> np.ndarray:
+        """Already tokenized reviews as ``token ids <int32>[n, maxlen]``."""
+        return pad(map(self.encode_tokens, token_lists), maxlen)
 
     def to_json(self) -> dict:
         return {"max_features": self.max_features, "first_word_id": FIRST_WORD_ID,

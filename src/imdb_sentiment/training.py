@@ -15,7 +15,7 @@ from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
 from .model import build_model
-from .text import Vocabulary, pad, tokenize
+from .text import Vocabulary, tokenize
 
 EVAL_BATCH = 1024  # evaluation has no gradients: bigger batches, same numbers, fewer steps
 
@@ -31,10 +31,6 @@ class _TestMetrics(keras.callbacks.Callback):
         results = self.model.evaluate(self.x, self.y, batch_size=EVAL_BATCH, verbose=0,
                                       return_dict=True)
         logs.update({f"test_{name}": value for name, value in results.items()})
-
-
-def encode(vocabulary: Vocabulary, token_lists, maxlen: int) -> np.ndarray:
-    return pad((vocabulary.encode_tokens(tokens) for tokens in token_lists), maxlen)
 
 
 def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callbacks=()) -> Classifier:
@@ -53,7 +49,7 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
 
     train_tokens = [tokenize(t) for t in train_set.texts]
     vocabulary = Vocabulary.from_tokens(train_tokens, config.max_features)
-    x_train = encode(vocabulary, train_tokens, config.maxlen)
+    x_train = vocabulary.encode_token_lists(train_tokens, config.maxlen)
     del train_tokens
     y_train = train_set.labels.astype("float32")
     x_test = vocabulary.encode_batch(data.test.texts, config.maxlen)
