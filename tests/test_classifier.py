@@ -28,7 +28,12 @@ def test_single_and_batch_predictions_agree(trained):
 
 def test_predictions_survive_save_and_load(trained, bundle):
     loaded = Classifier.load(bundle)
-    assert loaded.predict(REVIEWS) == trained.predict(REVIEWS)
+    # the bundle holds Keras's own recurrent layer, trained holds recurrent.py's: same numbers
+    # up to float32 rounding
+    before, after = trained.predict(REVIEWS), loaded.predict(REVIEWS)
+    assert [p.label for p in after] == [p.label for p in before]
+    np.testing.assert_allclose([p.probability for p in after], [p.probability for p in before],
+                               atol=1e-6)
     assert loaded.vocabulary == trained.vocabulary and loaded.config == trained.config
 
 
@@ -102,19 +107,24 @@ def test_long_text_marks_the_unseen_part_and_empty_text_gives_the_prior(trained)
 
 
 def test_integrated_gradients_rank_the_sentiment_word_and_add_up(contrast_model):
+    from imdb_sentiment.gradients import IntegratedGradients
+
     explanation = contrast_model.explain("the movie was good", method="integrated_gradients")
     assert explanation.top(1)[0].token == "good" and explanation.top(1)[0].contribution > 0.1
-    # completeness: the contributions add up to P(review) - P(every seen token hidden)
+    # completeness: the contributions add up to P(review) - P(every seen token hidden), up to
+    # the integration error, which shrinks as the path gets more steps
     maxlen = contrast_model.config.maxlen
     long_review = "the plot was bad but " + "the actor was great " * 5
+    fine = IntegratedGradients(contrast_model.model, steps=1024)
     for text in ("the movie was good", "awful boring film", long_review):
         explained = contrast_model.explain(text, method="integrated_gradients")
         n_seen = sum(t.seen for t in explained.tokens)
         window = contrast_model.encode([text])
-        window[0, maxlen - n_seen:] = 0  # every seen token hidden
-        hidden = contrast_model.predict_ids(window)[0]
-        assert sum(t.contribution for t in explained.tokens) == pytest.approx(
-            explained.prediction.probability - hidden, abs=0.02)
+        baseline = window.copy()
+        baseline[0, maxlen - n_seen:] = 0  # every seen token hidden
+        target = explained.prediction.probability - contrast_model.predict_ids(baseline)[0]
+        assert sum(t.contribution for t in explained.tokens) == pytest.approx(target, abs=0.1)
+        assert fine(window, baseline).sum() == pytest.approx(target, abs=0.005)
     batched = contrast_model.explain(["good", "bad"], method="integrated_gradients")
     assert [e.top(1)[0].token for e in batched] == ["good", "bad"]
 

@@ -56,9 +56,10 @@ def save(classifier, path: str | os.PathLike, *, force: bool = False) -> Path:
 
 def _write(classifier, folder: Path) -> None:
     from .config import LABELS
+    from .model import stock_model
     from .plots import plot_history
 
-    classifier.model.save(folder / MODEL)
+    stock_model(classifier.model, classifier.config).save(folder / MODEL)
     classifier.vocabulary.save(folder / VOCABULARY)
     _write_json(folder / CONFIG, {
         "format": FORMAT,

@@ -13,7 +13,9 @@ import numpy as np
 
 from .errors import UserError
 
-STEPS = 64  # midpoints on the path: the attributions then add up to their target within ~1e-2
+# midpoints on the path. The attributions add up to their target within ~1e-2 on most reviews;
+# a sharply curved model can be off by more (0.06 measured on one test model, 0.001 at 256 steps)
+STEPS = 64
 
 
 class IntegratedGradients:

@@ -5,15 +5,21 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from . import recurrent
 from .config import Config
 
-RECURRENT_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+# Keras's own layers, and the same layers with the faster JAX loop (recurrent.py): same weights,
+# same dropout, same numbers. Training uses the fast ones; a saved bundle holds Keras's own.
+STOCK_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+FAST_LAYERS = {"simple_rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
 
 
-def build_model(config: Config = Config()) -> keras.Model:
+def build_model(config: Config = Config(), *, fast: bool = True) -> keras.Model:
     """The classic Keras IMDB model, compiled with binary cross-entropy, Adam and accuracy.
 
     ``token ids <int32>[batch, maxlen]`` -> ``P(positive) <float32>[batch, 1]``
+
+    ``fast=False`` builds it from Keras's stock recurrent layers (what :func:`stock_model` saves).
     """
     # token ids <int32>[batch, maxlen]: 0 padding, 1 start, 2 unknown word, 3.. words
     token_ids = keras.Input(shape=(config.maxlen,), dtype="int32", name="token_ids")
@@ -21,7 +27,7 @@ def build_model(config: Config = Config()) -> keras.Model:
     embedding = layers.Embedding(config.max_features, config.embedding_dim, name="embedding")
     vectors = embedding(token_ids)
     # the review read left to right; its last state summarizes it: <float32>[batch, units]
-    state = RECURRENT_LAYERS[config.cell](
+    state = (FAST_LAYERS if fast else STOCK_LAYERS)[config.cell](
         config.units,
         dropout=config.dropout,
         recurrent_dropout=config.recurrent_dropout,
@@ -37,3 +43,13 @@ def build_model(config: Config = Config()) -> keras.Model:
         metrics=["accuracy"],
     )
     return model
+
+
+def stock_model(model: keras.Model, config: Config) -> keras.Model:
+    """``model``'s weights in the same model built from Keras's own layers, for saving.
+
+    A file saved from it loads with plain ``keras.saving.load_model``, without this package.
+    """
+    stock = build_model(config, fast=False)
+    stock.set_weights(model.get_weights())
+    return stock

@@ -1,0 +1,220 @@
+"""SimpleRNN, LSTM and GRU with a faster loop on the JAX backend: same weights, same numbers.
+
+Keras runs a recurrent layer by calling its cell once per time step inside ``lax.scan`` and lets
+JAX differentiate that loop. On a CPU most of a training step then goes to small per-step work:
+the input's product with the kernel, redone at every step, and in the reverse loop the weight
+gradients, accumulated one 32-row product at a time (see BENCHMARKS.md).
+
+These subclasses compute the same function from the same weights and the same dropout masks
+(Keras draws them once per batch and holds them fixed over time), rearranged:
+
+1. the input projection ``(x * input_mask) @ kernel + bias`` of every time step is one product
+   before the loop;
+2. the loop does only the recurrent product and the cell's element-wise gate update;
+3. the reverse loop (a custom VJP) reuses each step's gate values, kept by the forward loop, and
+   propagates only through the recurrent product; the gradient of the recurrent kernel is one
+   product after it, over all time steps at once, instead of one small product per step.
+
+Anything else (a padding mask, ``go_backwards``, a non-JAX backend, a GRU with
+``reset_after=False``) falls back to Keras's own loop. The saved model holds Keras's stock layers
+(:func:`imdb_sentiment.model.stock_model`), so a bundle loads without this module.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import keras
+from keras import layers
+
+# Shapes: T time steps, B batch, G gate blocks (1 SimpleRNN, 3 GRU, 4 LSTM), D units. Gate
+# blocks sit side by side on the last axis, as in Keras's kernels: <[..., G*D]>.
+#
+# Recurrent dropout gives each gate block its own mask of h. ``masks`` is then a tuple of G
+# <[B, D]> masks and ``kernel`` the tuple of G <[D, D]> blocks of the recurrent kernel, one
+# product per block (XLA on CPU runs a batched einsum over G much slower); without masks it is
+# the whole <[D, G*D]> kernel, one product.
+
+
+def _recurrent_product(h, kernel, masks):
+    """``rec = [(h * masks[g]) @ kernel[g] for g]``: <[B, D]> -> <[B, G*D]>."""
+    if masks is None:
+        return h @ kernel
+    return jnp.concatenate([(h * m) @ k for m, k in zip(masks, kernel, strict=True)], axis=-1)
+
+
+def _recurrent_product_transpose(d_rec, kernel, masks):
+    """The cotangent of ``h`` given that of ``_recurrent_product``'s result."""
+    if masks is None:
+        return d_rec @ kernel.T
+    blocks = jnp.split(d_rec, len(kernel), axis=-1)
+    return sum((d @ k.T) * m for d, k, m in zip(blocks, kernel, masks, strict=True))
+
+
+def _kernel_gradient(h_prev, d_rec, masks):
+    """The recurrent kernel's gradient summed over all steps: one product per block, not T.
+
+    ``h_prev`` <[T, B, D]> is h before each step, ``d_rec`` <[T, B, G*D]> the cotangents of rec.
+    """
+    if masks is None:
+        return _flat(h_prev).T @ _flat(d_rec)
+    blocks = jnp.split(d_rec, len(masks), axis=-1)
+    return tuple(_flat(h_prev * m).T @ _flat(d) for m, d in zip(masks, blocks, strict=True))
+
+
+def _flat(a):
+    """<[T, B, X]> -> <[T*B, X]>."""
+    return a.reshape(-1, a.shape[-1])
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(0,))
+def recurrence(update, projected, kernel, masks, params, carry):
+    """Run ``carry = update(projected[t], rec[t], carry, params)`` over t; return every h.
+
+    ``projected`` <[T, B, G*D]> is the input projection, ``rec[t]`` the recurrent product of
+    the previous h (``carry[0]``). ``masks`` are constants: they get no gradient.
+    Returns ``(h <[T, B, D]>, last carry)``.
+    """
+    return _forward(update, projected, kernel, masks, params, carry)
+
+
+def _forward(update, projected, kernel, masks, params, carry):
+    def step(carry, x):
+        new = update(x, _recurrent_product(carry[0], kernel, masks), carry, params)
+        return new, new[0]
+
+    last, hs = jax.lax.scan(step, carry, projected)
+    return hs, last
+
+
+def _recurrence_fwd(update, projected, kernel, masks, params, carry):
+    def step(carry, x):
+        rec = _recurrent_product(carry[0], kernel, masks)
+        # the gate update's VJP closes over its own residuals (gate values): kept per step
+        new, update_vjp = jax.vjp(update, x, rec, carry, params)
+        return new, (new[0], update_vjp)
+
+    last, (hs, update_vjps) = jax.lax.scan(step, carry, projected)
+    h_prev = jnp.concatenate([carry[0][None], hs[:-1]])  # h before each step
+    return (hs, last), (update_vjps, h_prev, kernel, masks)
+
+
+def _recurrence_bwd(update, residuals, cotangents):
+    update_vjps, h_prev, kernel, masks = residuals
+    d_hs, d_last = cotangents
+
+    def step(d_carry, inputs):
+        update_vjp, d_h = inputs
+        d_x, d_rec, d_prev, d_params = update_vjp((d_carry[0] + d_h, *d_carry[1:]))
+        d_h_prev = d_prev[0] + _recurrent_product_transpose(d_rec, kernel, masks)
+        return (d_h_prev, *d_prev[1:]), (d_x, d_rec, d_params)
+
+    d_first, (d_projected, d_recs, d_params) = jax.lax.scan(
+        step, d_last, (update_vjps, d_hs), reverse=True)
+    d_kernel = _kernel_gradient(h_prev, d_recs, masks)
+    d_masks = jax.tree.map(jnp.zeros_like, masks)
+    d_params = jax.tree.map(lambda d: jnp.sum(d, axis=0), d_params)
+    return d_projected, d_kernel, d_masks, d_params, d_first
+
+
+recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
+
+
+class _FastLoop:
+    """Replaces ``RNN.inner_loop`` with :func:`recurrence` where it computes the same thing."""
+
+    gates = 1
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if not self._fast_loop_applies(mask):
+            return super().inner_loop(sequences, initial_state, mask, training=training)
+        cell = self.cell
+        input_masks = _masks(cell.get_dropout_mask(sequences[:, 0, :]),
+                             training and 0.0 < cell.dropout < 1.0, self.gates)
+        recurrent_masks = _masks(cell.get_recurrent_dropout_mask(initial_state[0]),
+                                 training and 0.0 < cell.recurrent_dropout < 1.0, self.gates)
+        projected = self._project(sequences, input_masks)
+        kernel = cell.recurrent_kernel.value
+        if recurrent_masks is not None:
+            kernel = tuple(jnp.split(kernel, self.gates, axis=-1))
+        hs, last = recurrence(self._update, projected, kernel, recurrent_masks,
+                              self._params(), tuple(initial_state))
+        return hs[-1], jnp.swapaxes(hs, 0, 1), list(last)
+
+    def _fast_loop_applies(self, mask) -> bool:
+        return (keras.backend.backend() == "jax" and mask is None and not self.go_backwards
+                and not self.unroll)
+
+    def _project(self, x, masks):
+        """The input projection of every step at once: <[B, T, Din]> -> <[T, B, G*D]>."""
+        x = jnp.swapaxes(x, 0, 1)
+        kernel = self.cell.kernel.value
+        if masks is None:
+            projected = x @ kernel
+        else:
+            blocks = jnp.split(kernel, self.gates, axis=-1)
+            projected = jnp.concatenate(
+                [(x * m) @ k for m, k in zip(masks, blocks, strict=True)], axis=-1)
+        bias = self._input_bias()
+        return projected if bias is None else projected + bias
+
+    def _input_bias(self):
+        return self.cell.bias.value if self.cell.use_bias else None
+
+    def _params(self):
+        return ()
+
+
+def _masks(mask, active: bool, gates: int):
+    """Keras's dropout mask(s) of a cell as a tuple of G <[B, D]>, or None when not applied."""
+    if not active or mask is None:
+        return None
+    masks = tuple(mask) if isinstance(mask, (list, tuple)) else (mask,) * gates
+    return tuple(jax.lax.stop_gradient(m) for m in masks)
+
+
+@keras.saving.register_keras_serializable(package="imdb_sentiment")
+class SimpleRNN(_FastLoop, layers.SimpleRNN):
+    """``keras.layers.SimpleRNN`` with the fast loop: ``h = act(x W + b + h U)``."""
+
+    def _update(self, x, rec, carry, params):
+        return (self.cell.activation(x + rec),)
+
+
+@keras.saving.register_keras_serializable(package="imdb_sentiment")
+class LSTM(_FastLoop, layers.LSTM):
+    """``keras.layers.LSTM`` with the fast loop; gates in Keras's order i, f, c, o."""
+
+    gates = 4
+
+    def _update(self, x, rec, carry, params):
+        act, gate = self.cell.activation, self.cell.recurrent_activation
+        i, f, c, o = jnp.split(x + rec, 4, axis=-1)
+        c = gate(f) * carry[1] + gate(i) * act(c)
+        return gate(o) * act(c), c
+
+
+@keras.saving.register_keras_serializable(package="imdb_sentiment")
+class GRU(_FastLoop, layers.GRU):
+    """``keras.layers.GRU`` (``reset_after=True``) with the fast loop; gates z, r, h."""
+
+    gates = 3
+
+    def _fast_loop_applies(self, mask) -> bool:
+        return self.cell.reset_after and super()._fast_loop_applies(mask)
+
+    def _input_bias(self):
+        return self.cell.bias.value[0] if self.cell.use_bias else None
+
+    def _params(self):
+        return (self.cell.bias.value[1],) if self.cell.use_bias else ()
+
+    def _update(self, x, rec, carry, params):
+        if params:
+            rec = rec + params[0]
+        act, gate = self.cell.activation, self.cell.recurrent_activation
+        (x_z, x_r, x_h), (r_z, r_r, r_h) = jnp.split(x, 3, axis=-1), jnp.split(rec, 3, axis=-1)
+        z, r = gate(x_z + r_z), gate(x_r + r_r)
+        return (z * carry[0] + (1 - z) * act(x_h + r * r_h),)
