@@ -4,6 +4,7 @@
     .venv/bin/python bench/run.py --quick        # fewer steps and samples
     .venv/bin/python bench/run.py --only machine train_simple_rnn
     .venv/bin/python bench/run.py --steps 0      # full 25,000-review training epochs
+    .venv/bin/python bench/run.py --baseline     # Keras's own recurrent layers, default malloc
 
 Real data when the archive exists ($IMDB_SENTIMENT_DATA, else ../shared/data/aclImdb.tar.gz),
 else synthetic token ids of the same shapes; the document's ``source`` says which. Each part runs
@@ -36,6 +37,9 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--synthetic", action="store_true", help="synthetic ids even if data exists")
     p.add_argument("--tiny", action="store_true", help="tiny sizes, for the tests only")
     p.add_argument("--steps", type=int, default=200, help="batches per timed fit (0: an epoch)")
+    p.add_argument("--baseline", action="store_true",
+                   help="train with Keras's own recurrent layers and malloc as it comes: the "
+                        "figures before recurrent.py and allocator.py")
     p.add_argument("--child", choices=PARTS, help=argparse.SUPPRESS)
     p.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--archive", help=argparse.SUPPRESS)
@@ -111,6 +115,7 @@ def main(argv=None) -> dict:
     archive = data_source(options)
     parts = [p for p in PARTS if p == "data" or not options.only or p in options.only]
     doc: dict = {"command": " ".join(["bench/run.py", *argv]),
+                 "recurrent_layers": "keras" if options.baseline else "imdb_sentiment.recurrent",
                  "steps_per_timed_fit": options.steps or "epoch"}
     with tempfile.TemporaryDirectory(prefix="imdb-bench-") as workdir:
         for part in parts:

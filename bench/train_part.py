@@ -5,6 +5,9 @@ the same number of samples: the first call includes tracing and XLA compilation,
 the steady rate. With ``--steps 0`` each call is a full epoch of the training split; otherwise
 ``--steps`` batches, and seconds per epoch are extrapolated to 25,000 reviews. The test pass that
 ``train`` runs after every epoch is timed apart, at its own batch size.
+
+As in ``train``, malloc keeps freed memory (``allocator.py``). ``--baseline`` measures Keras's own
+recurrent layers with malloc as it comes: the state before ``recurrent.py`` and ``allocator.py``.
 """
 
 from __future__ import annotations
@@ -13,13 +16,17 @@ import keras
 
 from common import TEST_REVIEWS, TRAIN_REVIEWS, Workload, seconds
 from imdb_sentiment import Config, build_model
+from imdb_sentiment.allocator import keep_freed_memory
 from imdb_sentiment.training import EVAL_BATCH
 
 
-def fit_rate(workload: Workload, config: Config, steps: int) -> tuple[keras.Model, dict]:
+def fit_rate(workload: Workload, config: Config, steps: int,
+             baseline: bool = False) -> tuple[keras.Model, dict]:
     """Time ``fit`` for ``steps`` batches (0: the whole training split), first call and steady."""
+    if not baseline:
+        keep_freed_memory()
     keras.utils.set_random_seed(config.seed)
-    model = build_model(config)
+    model = build_model(config, fast=not baseline)
     x = workload.x_train[:, -config.maxlen:]
     n = min(len(x), config.batch_size * steps) if steps else len(x)
     x, y = x[:n], workload.y_train[:n]
@@ -51,7 +58,7 @@ def test_pass_s(model: keras.Model, workload: Workload, reviews: int) -> float:
 def run_cell(options, workload: Workload, cell: str) -> dict:
     """The classic configuration of ``cell`` (maxlen 80, batch 32, dropout 0.2 and 0.2)."""
     config = Config(cell=cell, max_features=options.max_features)
-    model, figures = fit_rate(workload, config, options.steps)
+    model, figures = fit_rate(workload, config, options.steps, options.baseline)
     figures["test_pass_s"] = test_pass_s(model, workload, options.eval_reviews)
     figures["epoch_with_test_pass_s"] = figures["epoch_s"] + figures["test_pass_s"]
     return {"cell": cell, "maxlen": config.maxlen, "batch_size": config.batch_size,
@@ -65,7 +72,7 @@ def run_scale(options, workload: Workload) -> dict:
         for batch in options.scale_batches:
             config = Config(maxlen=maxlen, batch_size=batch, max_features=options.max_features)
             steps = max(2, options.scale_samples // batch)
-            _, figures = fit_rate(workload, config, steps)
+            _, figures = fit_rate(workload, config, steps, options.baseline)
             rows.append({"maxlen": maxlen, "batch_size": batch, "samples": figures["samples"],
                          "samples_per_s": figures["samples_per_s"],
                          "compile_s": figures["compile_s"]})

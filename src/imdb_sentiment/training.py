@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from .allocator import keep_freed_memory
 from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
@@ -39,7 +40,10 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     Returns a :class:`Classifier` whose ``history`` holds per-epoch ``loss``, ``accuracy``,
     ``test_loss``, ``test_accuracy`` (and ``val_*`` with a validation split) and whose ``metrics``
     holds the final test figures.
+
+    Training tunes this process's ``malloc`` to keep freed memory (see ``allocator.py``).
     """
+    keep_freed_memory()  # XLA's per-step buffers: reuse them instead of page-faulting them in
     keras.utils.set_random_seed(config.seed)
     train_set = data.train
     if config.validation_split:
