@@ -76,14 +76,25 @@ def test_dropout_masks_are_applied_in_training(name):
 @pytest.mark.parametrize("options", [dict(go_backwards=True), dict(return_state=True)])
 def test_other_options_still_match_keras(options):
     stock, fast = twin_layers("LSTM", dropout=0.2, recurrent_dropout=0.2, **options)
-    assert_same(fast(X, training=False), stock(X, training=False))
+    assert_same(fast(X, training=True), stock(X, training=True))
 
 
 def test_padding_mask_falls_back_to_keras_loop(monkeypatch):
     stock, fast = twin_layers("GRU")
     mask = np.arange(9)[None, :] >= np.array([[0], [3], [5], [8]])  # 'pre' padding
     monkeypatch.setattr(recurrent, "recurrence", None)  # the fast loop would now fail
-    assert_same(fast(X, mask=mask), stock(X, mask=mask))
+    assert_same(fast(X, mask=mask, training=True), stock(X, mask=mask, training=True))
+
+
+@pytest.mark.parametrize("name, fast_loop", [("SimpleRNN", True), ("LSTM", False), ("GRU", False)])
+def test_inference_loop_is_the_one_measured_faster(name, fast_loop, monkeypatch):
+    _, fast = twin_layers(name)
+    monkeypatch.setattr(recurrent, "recurrence", None)  # the fast loop would now fail
+    if fast_loop:
+        with pytest.raises(TypeError):
+            fast(X, training=False)
+    else:
+        fast(X, training=False)
 
 
 def test_model_uses_fast_layers_and_saves_keras_layers(tmp_path):
