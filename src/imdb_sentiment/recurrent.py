@@ -16,8 +16,9 @@ These subclasses compute the same function from the same weights and the same dr
    product after it, over all time steps at once, instead of one small product per step.
 
 Anything else (a padding mask, ``go_backwards``, a non-JAX backend, a GRU with
-``reset_after=False``, and LSTM or GRU inference, measured slower) falls back to Keras's own loop. The saved model holds Keras's stock layers
-(:func:`imdb_sentiment.model.stock_model`), so a bundle loads without this module.
+``reset_after=False``, and LSTM or GRU inference, measured slower) falls back to Keras's own
+loop. The saved model holds Keras's stock layers (:func:`imdb_sentiment.model.stock_model`), so a
+bundle loads without this module.
 """
 
 from __future__ import annotations
