@@ -6,7 +6,8 @@ Prints one JSON document of milliseconds per step of 32 reviews (maxlen 80):
 
 - ``fit``: ``model.fit`` of the classic model; ``fit_frozen_embedding``: the same with the
   embedding frozen (no embedding gradient, no gradient w.r.t. the recurrent layer's input, no
-  Adam on the table);
+  Adam on the table); ``fit_keras_layers``: ``fit`` with Keras's own SimpleRNN instead of
+  ``recurrent.py``'s (malloc is set as ``train`` sets it for all three);
 - ``bare_scan`` / ``bare_scan_hoisted``: a hand-written ``lax.scan`` SimpleRNN, forward and
   backward, without dropout, embedding or optimizer; the second computes the input projection of
   all time steps as one product outside the scan;
@@ -30,6 +31,7 @@ import numpy as np  # noqa: E402
 
 import common  # noqa: E402
 from imdb_sentiment import Config, build_model  # noqa: E402
+from imdb_sentiment.allocator import keep_freed_memory  # noqa: E402
 
 BATCH, MAXLEN, DIM, VOCAB, STEPS = 32, 80, 128, 20000, 100
 
@@ -43,8 +45,8 @@ def per_call_ms(call, *args, repeats: int = STEPS) -> float:
     return (time.perf_counter() - start) / repeats * 1e3
 
 
-def fit_ms(frozen_embedding: bool, x, y) -> float:
-    model = build_model(Config())
+def fit_ms(frozen_embedding: bool, x, y, fast: bool = True) -> float:
+    model = build_model(Config(), fast=fast)
     if frozen_embedding:
         model.get_layer("embedding").trainable = False
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
@@ -129,9 +131,11 @@ def embedding_update_ms(sparse: bool) -> float:
 def main() -> dict:
     workload = common.synthetic_workload(BATCH * STEPS, 0, VOCAB)
     x, y = workload.x_train[:, -MAXLEN:], workload.y_train
+    keep_freed_memory()  # as train() does
     figures = {
         "fit": fit_ms(False, x, y),
         "fit_frozen_embedding": fit_ms(True, x, y),
+        "fit_keras_layers": fit_ms(False, x, y, fast=False),
         "bare_scan": bare_scan_ms(hoisted=False),
         "bare_scan_hoisted": bare_scan_ms(hoisted=True),
         "embedding_grad_dense_adam": embedding_update_ms(sparse=False),

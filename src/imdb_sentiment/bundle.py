@@ -1,6 +1,8 @@
 """A trained classifier on disk: one folder of fixed file names, JSON and ``model.keras`` only.
 
 Loading executes no code from the bundle: no pickle, and Keras ``safe_mode`` stays on.
+``model.keras`` holds Keras's own layers, so plain ``keras.saving.load_model`` reads it too;
+``load`` copies its weights into the model ``build_model`` makes from ``config.json``.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def load(path: str | os.PathLike):
 
     from .classifier import Classifier
     from .config import LABELS, Config
+    from .model import build_model
     from .text import Vocabulary
 
     path = Path(path)
@@ -107,14 +110,17 @@ def load(path: str | os.PathLike):
         )
     if tuple(meta.get("labels", ())) != LABELS:
         raise UserError(f"bundle {path} has labels {meta.get('labels')}, expected {list(LABELS)}")
+    config = Config.from_dict(meta["config"])
     try:
         vocabulary = Vocabulary.from_json(_read_json(path / VOCABULARY))
-        model = keras.saving.load_model(path / MODEL, compile=False, safe_mode=True)
+        stored = keras.saving.load_model(path / MODEL, compile=False, safe_mode=True)
+        model = build_model(config)  # recurrent.py's layers predict faster than Keras's own
+        model.set_weights(stored.get_weights())
     except (KeyError, TypeError, ValueError, OSError) as error:
         raise UserError(f"bundle {path} is damaged: {error}") from error
     history = _read_json(path / HISTORY) if (path / HISTORY).is_file() else None
     metrics = _read_json(path / METRICS) if (path / METRICS).is_file() else None
-    return Classifier(model, vocabulary, Config.from_dict(meta["config"]), history, metrics)
+    return Classifier(model, vocabulary, config, history, metrics)
 
 
 def _backend() -> str:

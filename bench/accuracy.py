@@ -1,0 +1,66 @@
+"""Test accuracy per epoch with the fast recurrent layers and with Keras's own, over several seeds.
+
+The two compute the same function; their sums run in another order, so float32 rounding sends
+training down another path from the first step. This measures whether that changes the result
+beyond the spread between seeds. One JSON document on stdout:
+
+    .venv/bin/python bench/accuracy.py --data ../shared/data/aclImdb.tar.gz \
+        --seeds 1337 1 2 --epochs 3 --cell simple_rnn
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from dataclasses import replace
+from functools import partial
+
+os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+
+import numpy as np  # noqa: E402
+
+import imdb_sentiment.training as training  # noqa: E402
+from imdb_sentiment import Config, load_imdb, train  # noqa: E402
+from imdb_sentiment.data import resolve_data_path  # noqa: E402
+from imdb_sentiment.model import build_model  # noqa: E402
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", help="aclImdb archive or folder (default: $IMDB_SENTIMENT_DATA)")
+    p.add_argument("--cell", default="simple_rnn", choices=("simple_rnn", "lstm", "gru"))
+    p.add_argument("--seeds", type=int, nargs="+", default=[1337, 1, 2])
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--limit", type=int, help="use only this many reviews per split (smoke tests)")
+    options = p.parse_args(argv)
+    data = load_imdb(resolve_data_path(options.data, download=False))
+    if options.limit:  # a random sample: the splits are sorted by label
+        pick = np.random.default_rng(0).permutation(len(data.train))[:options.limit]
+        data = replace(data, train=data.train.take(pick), test=data.test.take(pick))
+    runs = {}
+    for layers in ("fast", "keras"):
+        training.build_model = partial(build_model, fast=layers == "fast")
+        for seed in options.seeds:
+            config = Config(cell=options.cell, epochs=options.epochs, seed=seed)
+            history = train(data, config, verbose=0).history
+            runs.setdefault(layers, {})[seed] = history["test_accuracy"]
+            print(layers, seed, history["test_accuracy"], file=sys.stderr, flush=True)
+    training.build_model = build_model
+    summary = {
+        layers: {f"epoch_{e + 1}": {"mean": statistics.mean(r[e] for r in by_seed.values()),
+                                    "min": min(r[e] for r in by_seed.values()),
+                                    "max": max(r[e] for r in by_seed.values())}
+                 for e in range(options.epochs)}
+        for layers, by_seed in runs.items()
+    }
+    doc = {"cell": options.cell, "epochs": options.epochs, "seeds": options.seeds,
+           "reviews_per_split": len(data.train), "test_accuracy": runs, "summary": summary}
+    print(json.dumps(doc, indent=2))
+    return doc
+
+
+if __name__ == "__main__":
+    main()
