@@ -169,7 +169,16 @@ class _FastLoop:
         return self.cell.bias.value if self.cell.use_bias else None
 
     def _params(self):
+        """The small arrays ``_update`` needs besides its arguments (GRU: recurrent bias)."""
         return ()
+
+    def _update(self, x, rec, carry, params):
+        """One step's gate arithmetic, element-wise only: the new carry, h first.
+
+        ``x`` <[B, G*D]> is the step's input projection, ``rec`` <[B, G*D]> the recurrent
+        product of the previous h, ``carry`` the previous (h,) or (h, c).
+        """
+        raise NotImplementedError
 
 
 def _masks(mask, active: bool, gates: int):
