@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 import common  # noqa: E402
 from imdb_sentiment import Config, build_model  # noqa: E402
-from imdb_sentiment.allocator import keep_freed_memory  # noqa: E402
+from imdb_sentiment.runtime import keep_freed_memory  # noqa: E402
 
 BATCH, MAXLEN, DIM, VOCAB, STEPS = 32, 80, 128, 20000, 100
 

@@ -39,7 +39,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, default=200, help="batches per timed fit (0: an epoch)")
     p.add_argument("--baseline", action="store_true",
                    help="train with Keras's own recurrent layers and malloc as it comes: the "
-                        "figures before recurrent.py and allocator.py")
+                        "figures before recurrent.py and runtime.py")
     p.add_argument("--child", choices=PARTS, help=argparse.SUPPRESS)
     p.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--archive", help=argparse.SUPPRESS)

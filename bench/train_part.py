@@ -6,8 +6,9 @@ the steady rate. With ``--steps 0`` each call is a full epoch of the training sp
 ``--steps`` batches, and seconds per epoch are extrapolated to 25,000 reviews. The test pass that
 ``train`` runs after every epoch is timed apart, at its own batch size.
 
-As in ``train``, malloc keeps freed memory (``allocator.py``). ``--baseline`` measures Keras's own
-recurrent layers with malloc as it comes: the state before ``recurrent.py`` and ``allocator.py``.
+As in ``train``, malloc keeps freed memory (``runtime.py``); unlike ``train``, no compilation
+cache, so that the first call's compilation is measured cold. ``--baseline`` measures Keras's own
+recurrent layers with malloc as it comes: the state before ``recurrent.py`` and ``runtime.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import keras
 
 from common import TEST_REVIEWS, TRAIN_REVIEWS, Workload, seconds
 from imdb_sentiment import Config, build_model
-from imdb_sentiment.allocator import keep_freed_memory
+from imdb_sentiment.runtime import keep_freed_memory
 from imdb_sentiment.training import EVAL_BATCH
 
 

@@ -6,11 +6,14 @@ import io
 import os
 import random
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
+# train() caches compiled programs under $IMDB_SENTIMENT_CACHE/xla: not in the user's cache
+os.environ["IMDB_SENTIMENT_CACHE"] = tempfile.mkdtemp(prefix="imdb-sentiment-tests-")
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb.tar.gz"
 

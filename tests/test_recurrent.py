@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from imdb_sentiment import Config, build_model, recurrent
-from imdb_sentiment.allocator import keep_freed_memory
 from imdb_sentiment.model import stock_model
 
 CELLS = ["SimpleRNN", "LSTM", "GRU"]
@@ -110,13 +109,3 @@ def test_model_uses_fast_layers_and_saves_keras_layers(tmp_path):
     with zipfile.ZipFile(tmp_path / "model.keras") as archive:
         saved = json.loads(archive.read("config.json"))
     assert "imdb_sentiment" not in json.dumps(saved)  # loads without this package
-
-
-def test_keep_freed_memory_applies_on_linux_glibc():
-    applied = keep_freed_memory()
-    assert isinstance(applied, bool)
-    import platform
-    import sys
-
-    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
-        assert applied and keep_freed_memory()  # and again: idempotent

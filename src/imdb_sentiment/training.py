@@ -11,11 +11,11 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .allocator import keep_freed_memory
 from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
 from .model import build_model
+from .runtime import prepare_for_training
 from .text import Vocabulary, tokenize
 
 EVAL_BATCH = 1024  # evaluation has no gradients: bigger batches, same numbers, fewer steps
@@ -41,9 +41,10 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     ``test_loss``, ``test_accuracy`` (and ``val_*`` with a validation split) and whose ``metrics``
     holds the final test figures.
 
-    Training tunes this process's ``malloc`` to keep freed memory (see ``allocator.py``).
+    Training sets this process to reuse freed memory and to cache compiled XLA programs on
+    disk (see ``runtime.py``).
     """
-    keep_freed_memory()  # XLA's per-step buffers: reuse them instead of page-faulting them in
+    prepare_for_training()  # reuse freed memory; keep compiled programs on disk (runtime.py)
     keras.utils.set_random_seed(config.seed)
     train_set = data.train
     if config.validation_split:
