@@ -9,7 +9,8 @@ from . import recurrent
 from .config import Config
 
 # Keras's own layers, and the same layers with the faster JAX loop (recurrent.py): same weights,
-# same dropout, same numbers. Training uses the fast ones; a saved bundle holds Keras's own.
+# same dropout, the same function (float32 sums in another order). build_model uses the fast
+# ones; a saved bundle holds Keras's own.
 STOCK_LAYERS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 FAST_LAYERS = {"simple_rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
 
