@@ -15,7 +15,7 @@ from imdb_sentiment import Classifier, Config, Vocabulary, build_model
 def classifier_for(workload: Workload, options) -> Classifier:
     config = Config(max_features=options.max_features)
     vocabulary = Vocabulary(tuple(workload.vocabulary), config.max_features)
-    return Classifier(build_model(config), vocabulary, config)
+    return Classifier(build_model(config, fast=not options.baseline), vocabulary, config)
 
 
 def ids_rate(classifier: Classifier, ids: np.ndarray, batch: int, reviews: int) -> float:

@@ -34,7 +34,9 @@ def fit_rate(workload: Workload, config: Config, steps: int,
     fit = dict(batch_size=config.batch_size, epochs=1, verbose=0)
     _, first_s = seconds(model.fit, x, y, **fit)
     _, steady_s = seconds(model.fit, x, y, **fit)
+    layer = type(model.get_layer(config.cell))
     figures = {
+        "recurrent_layer": f"{layer.__module__}.{layer.__name__}",
         "samples": n,
         "first_call_s": first_s,
         "compile_s": max(0.0, first_s - steady_s),

@@ -29,6 +29,17 @@ def test_tiny_synthetic_run_prints_one_json_document_and_a_table():
     assert 0 < train["limits"]["achieved_fraction_of_compute"]
     assert set(doc["predict"]["ids_reviews_per_s_by_batch"]) == {"1", "4"}
     assert "samples/s" in done.stderr and "simple_rnn" in done.stderr
+    assert doc["recurrent_layers"] == "imdb_sentiment.recurrent"
+    assert train["recurrent_layer"] == "imdb_sentiment.recurrent.SimpleRNN"
+
+
+def test_baseline_run_uses_keras_layers():
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--tiny", "--baseline", "--only",
+         "train_simple_rnn"], capture_output=True, text=True, check=True, timeout=300)
+    doc = json.loads(done.stdout)
+    assert doc["recurrent_layers"] == "keras"
+    assert doc["train"]["simple_rnn"]["recurrent_layer"].startswith("keras.")
 
 
 def test_epoch_flops_count_gate_blocks_and_the_backward_pass():
