@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import CELLS, Config
+from .config import CELLS, EMBEDDING_UPDATES, Config
 from .errors import UserError
 from .scoring import BATCH_SIZE, TOP_WORDS
 
@@ -78,6 +78,9 @@ _TRAIN_OPTIONS = [
     _opt("batch_size", int, "reviews per training step"),
     _opt("epochs", int, "passes over the training set"),
     _opt("learning_rate", float, "Adam learning rate"),
+    _opt("embedding_update", click.Choice(EMBEDDING_UPDATES),
+         "Adam on the whole embedding table every step, or only on the rows the batch uses "
+         "(faster; other numbers, see BENCHMARKS.md)"),
     _opt("validation_split", float, "fraction of training reviews held out for early stopping"),
     _opt("patience", int, "epochs without validation improvement before stopping"),
     _opt("seed", int, "random seed: same seed, same run"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .errors import UserError
 
 CELLS = ("simple_rnn", "lstm", "gru")
+EMBEDDING_UPDATES = ("dense", "lazy")  # Adam on the whole embedding table, or on its used rows
 
 # The label mapping, defined once: id 0 is negative, id 1 is positive (aclImdb's neg/ and pos/).
 LABELS = ("negative", "positive")
@@ -28,6 +29,7 @@ class Config:
     batch_size: int = 32  # the classic batch size
     epochs: int = 3  # SimpleRNN test loss is lowest at epoch 3 and rises after (README)
     learning_rate: float = 1e-3  # Adam's default
+    embedding_update: str = "dense"  # "lazy": Adam on the batch's rows only (lazy_embedding.py)
     validation_split: float = 0.0  # >0: hold out training reviews for early stopping, not test
     patience: int = 1  # epochs without validation improvement before early stopping
     seed: int = 1337  # same seed, same vocabulary order, same batches, same metrics
@@ -44,6 +46,9 @@ class Config:
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (self.epochs >= 1, "epochs must be at least 1"),
             (self.learning_rate > 0, "learning_rate must be positive"),
+            (self.embedding_update in EMBEDDING_UPDATES,
+             f"embedding_update must be one of {', '.join(EMBEDDING_UPDATES)}, "
+             f"not {self.embedding_update!r}"),
             (0.0 <= self.validation_split < 1.0, "validation_split must be in [0, 1)"),
             (self.patience >= 0, "patience must be at least 0"),
         ]

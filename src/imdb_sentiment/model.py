@@ -7,6 +7,7 @@ from keras import layers
 
 from . import recurrent
 from .config import Config
+from .lazy_embedding import LazyEmbeddingModel
 
 # Keras's own layers, and the same layers with the faster JAX loop (recurrent.py): same weights,
 # same dropout, the same function (float32 sums in another order). build_model uses the fast
@@ -20,7 +21,9 @@ def build_model(config: Config = Config(), *, fast: bool = True) -> keras.Model:
 
     ``token ids <int32>[batch, maxlen]`` -> ``P(positive) <float32>[batch, 1]``
 
-    ``fast=False`` builds it from Keras's stock recurrent layers (what :func:`stock_model` saves).
+    ``fast=False`` builds it from Keras's stock layers and ``keras.Model`` (what
+    :func:`stock_model` saves); otherwise the recurrent layer is ``recurrent.py``'s and, with
+    ``config.embedding_update == "lazy"``, the model a :class:`LazyEmbeddingModel`.
     """
     # token ids <int32>[batch, maxlen]: 0 padding, 1 start, 2 unknown word, 3.. words
     token_ids = keras.Input(shape=(config.maxlen,), dtype="int32", name="token_ids")
@@ -37,7 +40,9 @@ def build_model(config: Config = Config(), *, fast: bool = True) -> keras.Model:
     # P(positive) <float32>[batch, 1]
     probability = layers.Dense(1, activation="sigmoid", name="positive")(state)
 
-    model = keras.Model(token_ids, probability, name=f"imdb_{config.cell}")
+    lazy = fast and config.embedding_update == "lazy"
+    model = (LazyEmbeddingModel if lazy else keras.Model)(
+        token_ids, probability, name=f"imdb_{config.cell}")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
         loss="binary_crossentropy",
