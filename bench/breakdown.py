@@ -11,9 +11,10 @@ Prints one JSON document of milliseconds per step of 32 reviews (maxlen 80):
 - ``bare_scan`` / ``bare_scan_hoisted``: a hand-written ``lax.scan`` SimpleRNN, forward and
   backward, without dropout, embedding or optimizer; the second computes the input projection of
   all time steps as one product outside the scan;
-- ``embedding_grad_dense_adam`` / ``embedding_grad_row_sparse_adam``: the embedding's gradient
-  (a scatter-add into the whole table) followed by Keras's dense Adam, or by an Adam that updates
-  only the rows with a non-zero gradient (the "lazy" update this suite measured and rejected).
+- ``fit_lazy_embedding``: ``fit`` with ``--embedding-update lazy`` (``lazy_embedding.py``);
+- ``embedding_grad_dense_adam``: the embedding's gradient (a scatter-add into the whole table)
+  followed by Keras's dense Adam; ``embedding_lazy_adam``: ``lazy_adam_rows``, the lazy update
+  of the batch's rows from the looked-up vectors' gradient.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from functools import partial
 
 os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
 
@@ -31,6 +33,7 @@ import numpy as np  # noqa: E402
 
 import common  # noqa: E402
 from imdb_sentiment import Config, build_model  # noqa: E402
+from imdb_sentiment.lazy_embedding import lazy_adam_rows  # noqa: E402
 from imdb_sentiment.runtime import keep_freed_memory  # noqa: E402
 
 BATCH, MAXLEN, DIM, VOCAB, STEPS = 32, 80, 128, 20000, 100
@@ -45,8 +48,9 @@ def per_call_ms(call, *args, repeats: int = STEPS) -> float:
     return (time.perf_counter() - start) / repeats * 1e3
 
 
-def fit_ms(frozen_embedding: bool, x, y, fast: bool = True) -> float:
-    model = build_model(Config(), fast=fast)
+def fit_ms(frozen_embedding: bool, x, y, fast: bool = True,
+           embedding_update: str = "dense") -> float:
+    model = build_model(Config(embedding_update=embedding_update), fast=fast)
     if frozen_embedding:
         model.get_layer("embedding").trainable = False
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
@@ -73,39 +77,10 @@ def bare_scan_ms(hoisted: bool) -> float:
     return per_call_ms(jax.jit(jax.grad(loss, argnums=(0, 1, 2))), kernel, recurrent, vectors)
 
 
-class RowSparseAdam(keras.optimizers.Adam):
-    """Adam that updates only the rows of ``table`` whose gradient is non-zero (lazy Adam)."""
-
-    def __init__(self, table_path: str, max_rows: int, **kwargs):
-        super().__init__(**kwargs)
-        self.table_path, self.max_rows = table_path, max_rows
-
-    def update_step(self, gradient, variable, learning_rate):
-        if variable.path != self.table_path:
-            return super().update_step(gradient, variable, learning_rate)
-        gradient = jnp.asarray(gradient)
-        step = (self.iterations + 1).astype("float32")
-        alpha = learning_rate * jnp.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
-        rows = jnp.nonzero(jnp.any(gradient != 0, axis=1), size=self.max_rows,
-                           fill_value=variable.shape[0])[0]
-        index = self._get_variable_index(variable)
-        m, v = self._momentums[index], self._velocities[index]
-
-        def take(array):
-            return array.at[rows].get(mode="fill", fill_value=0)
-
-        g = take(gradient)
-        m_rows = take(m.value) + (g - take(m.value)) * (1 - self.beta_1)
-        v_rows = take(v.value) + (g * g - take(v.value)) * (1 - self.beta_2)
-        p_rows = take(variable.value) - alpha * m_rows / (jnp.sqrt(v_rows) + self.epsilon)
-        for target, rows_value in ((m, m_rows), (v, v_rows), (variable, p_rows)):
-            self.assign(target, target.value.at[rows].set(rows_value, mode="drop"))
-
-
-def embedding_update_ms(sparse: bool) -> float:
+def dense_embedding_update_ms() -> float:
+    """The embedding's gradient (a scatter-add into a zero table) and Keras's dense Adam on it."""
     table = keras.Variable(np.zeros((VOCAB, DIM), np.float32), name="embeddings")
-    optimizer = (RowSparseAdam(table.path, BATCH * MAXLEN) if sparse
-                 else keras.optimizers.Adam())
+    optimizer = keras.optimizers.Adam()
     optimizer.build([table])
     ids = np.random.default_rng(0).integers(0, VOCAB, (BATCH, MAXLEN))
 
@@ -128,6 +103,21 @@ def embedding_update_ms(sparse: bool) -> float:
     return per_call_ms(call)
 
 
+def lazy_embedding_update_ms() -> float:
+    """``lazy_embedding.lazy_adam_rows`` given the looked-up vectors' gradient."""
+    ids = jnp.asarray(np.random.default_rng(0).integers(0, VOCAB, (BATCH, MAXLEN)), jnp.int32)
+    d_vectors = jnp.full((BATCH, MAXLEN, DIM), 1e-3, jnp.float32)
+    update = jax.jit(partial(lazy_adam_rows, step=1.0, learning_rate=1e-3, beta_1=0.9,
+                             beta_2=0.999, epsilon=1e-7), donate_argnums=(0, 1, 2))
+    state = [jnp.zeros((VOCAB, DIM), jnp.float32) for _ in range(3)]
+
+    def call():
+        state[:] = update(*state, ids, d_vectors)
+        return state[0]
+
+    return per_call_ms(call)
+
+
 def main() -> dict:
     workload = common.synthetic_workload(BATCH * STEPS, 0, VOCAB)
     x, y = workload.x_train[:, -MAXLEN:], workload.y_train
@@ -136,10 +126,11 @@ def main() -> dict:
         "fit": fit_ms(False, x, y),
         "fit_frozen_embedding": fit_ms(True, x, y),
         "fit_keras_layers": fit_ms(False, x, y, fast=False),
+        "fit_lazy_embedding": fit_ms(False, x, y, embedding_update="lazy"),
         "bare_scan": bare_scan_ms(hoisted=False),
         "bare_scan_hoisted": bare_scan_ms(hoisted=True),
-        "embedding_grad_dense_adam": embedding_update_ms(sparse=False),
-        "embedding_grad_row_sparse_adam": embedding_update_ms(sparse=True),
+        "embedding_grad_dense_adam": dense_embedding_update_ms(),
+        "embedding_lazy_adam": lazy_embedding_update_ms(),
     }
     doc = {"unit": "ms per step of 32 reviews, maxlen 80", **figures}
     print(json.dumps(doc, indent=2))

@@ -7,7 +7,8 @@ percent of it): per review and time step a cell with ``g`` gate blocks multiplie
 the weights and of the inputs), so a training step is 3 forward passes.
 
 The dense Adam update reads and writes the whole embedding table every step whatever the batch
-holds, so its floor is memory traffic, not arithmetic.
+holds, so its floor is memory traffic, not arithmetic. The lazy update (``--embedding-update
+lazy``) touches only the batch's rows: its floor is counted as zero.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def limits(machine: dict, train: dict, *, reviews: int, embedding_dim: int, unit
     flops = epoch_flops(train["cell"], reviews, train["maxlen"], embedding_dim, units)
     compute_s = flops / (machine[large_key] * 1e9)
     compute_batch32_s = flops / (machine["matmul_32x128x128_gflops"] * 1e9)
-    memory_s = adam_floor_s(reviews, train["batch_size"], machine["dense_adam_update_ms"])
+    memory_s = (adam_floor_s(reviews, train["batch_size"], machine["dense_adam_update_ms"])
+                if train.get("embedding_update", "dense") == "dense" else 0.0)
     epoch_s = train["epoch_s"]
     return {
         "epoch_gflop": flops / 1e9,

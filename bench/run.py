@@ -5,6 +5,7 @@
     .venv/bin/python bench/run.py --only machine train_simple_rnn
     .venv/bin/python bench/run.py --steps 0      # full 25,000-review training epochs
     .venv/bin/python bench/run.py --baseline     # Keras's own recurrent layers, default malloc
+    .venv/bin/python bench/run.py --embedding-update lazy   # Adam on the batch's rows only
 
 Real data when the archive exists ($IMDB_SENTIMENT_DATA, else ../shared/data/aclImdb.tar.gz),
 else synthetic token ids of the same shapes; the document's ``source`` says which. Each part runs
@@ -40,10 +41,15 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--baseline", action="store_true",
                    help="train with Keras's own recurrent layers and malloc as it comes: the "
                         "figures before recurrent.py and runtime.py")
+    p.add_argument("--embedding-update", choices=("dense", "lazy"), default="dense",
+                   help="train with Adam on the whole embedding table (the default) or only on "
+                        "the rows each batch uses (--embedding-update lazy)")
     p.add_argument("--child", choices=PARTS, help=argparse.SUPPRESS)
     p.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--archive", help=argparse.SUPPRESS)
     options = p.parse_args(argv)
+    if options.baseline and options.embedding_update != "dense":
+        p.error("--baseline measures Keras's own training step: only --embedding-update dense")
     defaults = dict(max_features=20000, embedding_dim=128, units=128, matmul_size=2048,
                     repeats=20, eval_reviews=common.TEST_REVIEWS, synthetic_reviews=25000,
                     scale_maxlens=(80, 200, 400), scale_batches=(32, 128, 512),
@@ -116,6 +122,7 @@ def main(argv=None) -> dict:
     parts = [p for p in PARTS if p == "data" or not options.only or p in options.only]
     doc: dict = {"command": " ".join(["bench/run.py", *argv]),
                  "recurrent_layers": "keras" if options.baseline else "imdb_sentiment.recurrent",
+                 "embedding_update": options.embedding_update,
                  "steps_per_timed_fit": options.steps or "epoch"}
     with tempfile.TemporaryDirectory(prefix="imdb-bench-") as workdir:
         for part in parts:

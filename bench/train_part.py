@@ -8,7 +8,8 @@ the steady rate. With ``--steps 0`` each call is a full epoch of the training sp
 
 As in ``train``, malloc keeps freed memory (``runtime.py``); unlike ``train``, no compilation
 cache, so that the first call's compilation is measured cold. ``--baseline`` measures Keras's own
-recurrent layers with malloc as it comes: the state before ``recurrent.py`` and ``runtime.py``.
+recurrent layers with malloc as it comes: the state before ``recurrent.py`` and ``runtime.py``;
+``--embedding-update lazy`` trains with ``lazy_embedding.py``'s row-sparse Adam.
 """
 
 from __future__ import annotations
@@ -60,12 +61,14 @@ def test_pass_s(model: keras.Model, workload: Workload, reviews: int) -> float:
 
 def run_cell(options, workload: Workload, cell: str) -> dict:
     """The classic configuration of ``cell`` (maxlen 80, batch 32, dropout 0.2 and 0.2)."""
-    config = Config(cell=cell, max_features=options.max_features)
+    config = Config(cell=cell, max_features=options.max_features,
+                    embedding_update=options.embedding_update)
     model, figures = fit_rate(workload, config, options.steps, options.baseline)
     figures["test_pass_s"] = test_pass_s(model, workload, options.eval_reviews)
     figures["epoch_with_test_pass_s"] = figures["epoch_s"] + figures["test_pass_s"]
     return {"cell": cell, "maxlen": config.maxlen, "batch_size": config.batch_size,
-            "steps": options.steps or "epoch", **figures}
+            "embedding_update": config.embedding_update, "steps": options.steps or "epoch",
+            **figures}
 
 
 def run_scale(options, workload: Workload) -> dict:
@@ -73,7 +76,8 @@ def run_scale(options, workload: Workload) -> dict:
     rows = []
     for maxlen in options.scale_maxlens:
         for batch in options.scale_batches:
-            config = Config(maxlen=maxlen, batch_size=batch, max_features=options.max_features)
+            config = Config(maxlen=maxlen, batch_size=batch, max_features=options.max_features,
+                            embedding_update=options.embedding_update)
             steps = max(2, options.scale_samples // batch)
             _, figures = fit_rate(workload, config, steps, options.baseline)
             rows.append({"maxlen": maxlen, "batch_size": batch, "samples": figures["samples"],

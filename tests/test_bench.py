@@ -42,6 +42,17 @@ def test_baseline_run_uses_keras_layers():
     assert doc["train"]["simple_rnn"]["recurrent_layer"].startswith("keras.")
 
 
+def test_lazy_embedding_run_has_no_dense_adam_floor():
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--tiny", "--embedding-update", "lazy",
+         "--only", "machine", "train_simple_rnn"],
+        capture_output=True, text=True, check=True, timeout=300)
+    doc = json.loads(done.stdout)
+    train = doc["train"]["simple_rnn"]
+    assert doc["embedding_update"] == train["embedding_update"] == "lazy"
+    assert train["limits"]["dense_adam_memory_floor_epoch_s"] == 0.0
+
+
 def test_epoch_flops_count_gate_blocks_and_the_backward_pass():
     simple = epoch_flops("simple_rnn", 25_000, 80, 128, 128)
     assert simple == 3 * 25_000 * 80 * 2 * 128 * 256  # about 393 GFLOP
@@ -58,24 +69,3 @@ def test_limits_relate_the_epoch_to_compute_and_memory_floors():
     assert abs(result["ideal_compute_epoch_s"] - 3.93216) < 1e-6
     assert abs(result["dense_adam_memory_floor_epoch_s"] - 0.782) < 1e-9
     assert abs(result["achieved_fraction_of_compute"] - 0.393216) < 1e-6
-
-
-def test_row_sparse_adam_of_the_breakdown_matches_adam_on_one_step():
-    """On a first step Adam leaves zero-gradient rows still, so both updates must agree."""
-    import keras
-    import numpy as np
-
-    from breakdown import RowSparseAdam
-
-    sparse_table = keras.Variable(np.ones((6, 2), np.float32), name="sparse")
-    dense_table = keras.Variable(np.ones((6, 2), np.float32), name="dense")
-    grad = np.zeros((6, 2), np.float32)
-    grad[[1, 4]] = [[0.5, -1.0], [2.0, 0.1]]
-    sparse = RowSparseAdam(sparse_table.path, max_rows=3, learning_rate=0.1)
-    dense = keras.optimizers.Adam(learning_rate=0.1)
-    for optimizer, table in ((sparse, sparse_table), (dense, dense_table)):
-        optimizer.build([table])
-        optimizer.apply([grad], [table])
-    np.testing.assert_allclose(sparse_table.numpy(), dense_table.numpy(), atol=1e-6)
-    assert (sparse_table.numpy()[[0, 2, 3, 5]] == 1).all()
-    assert (sparse_table.numpy()[[1, 4]] != 1).all()
