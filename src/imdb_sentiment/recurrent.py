@@ -30,39 +30,39 @@ import jax.numpy as jnp
 import keras
 from keras import layers
 
-# Shapes: T time steps, B batch, G gate blocks (1 SimpleRNN, 3 GRU, 4 LSTM), D units. Gate
-# blocks sit side by side on the last axis, as in Keras's kernels: <[..., G*D]>.
+# Shapes: T time steps, B batch, G gate blocks (1 SimpleRNN, 3 GRU, 4 LSTM), D units.
 #
-# Recurrent dropout gives each gate block its own mask of h. ``masks`` is then a tuple of G
-# <[B, D]> masks and ``kernel`` the tuple of G <[D, D]> blocks of the recurrent kernel, one
-# product per block (XLA on CPU runs a batched einsum over G much slower); without masks it is
-# the whole <[D, G*D]> kernel, one product.
+# Gate blocks are kept apart, as tuples of G arrays, from the input projection to the gate
+# update: ``projected`` is G <[T, B, D]>, a step's input and recurrent product are G <[B, D]>,
+# and ``kernel`` is the tuple of G <[D, D]> blocks of the recurrent kernel (Keras's kernels hold
+# them side by side on the last axis). Slicing the blocks out of one <[B, G*D]> array inside the
+# loop makes XLA's CPU fusions scalar: the LSTM's gate arithmetic then took 5.8 ms per forward
+# loop instead of 1.2 ms (BENCHMARKS.md). ``masks`` is None or G <[B, D]> recurrent dropout
+# masks, one per block as in Keras.
 
 
 def _recurrent_product(h, kernel, masks):
-    """``rec = [(h * masks[g]) @ kernel[g] for g]``: <[B, D]> -> <[B, G*D]>."""
+    """``rec[g] = (h * masks[g]) @ kernel[g]``: <[B, D]> -> G <[B, D]>."""
     if masks is None:
-        return h @ kernel
-    return jnp.concatenate([(h * m) @ k for m, k in zip(masks, kernel, strict=True)], axis=-1)
+        return tuple(h @ k for k in kernel)
+    return tuple((h * m) @ k for m, k in zip(masks, kernel, strict=True))
 
 
 def _recurrent_product_transpose(d_rec, kernel, masks):
-    """The cotangent of ``h`` given that of ``_recurrent_product``'s result."""
+    """The cotangent of ``h`` given those of ``_recurrent_product``'s G blocks."""
     if masks is None:
-        return d_rec @ kernel.T
-    blocks = jnp.split(d_rec, len(kernel), axis=-1)
-    return sum((d @ k.T) * m for d, k, m in zip(blocks, kernel, masks, strict=True))
+        return sum(d @ k.T for d, k in zip(d_rec, kernel, strict=True))
+    return sum((d @ k.T) * m for d, k, m in zip(d_rec, kernel, masks, strict=True))
 
 
 def _kernel_gradient(h_prev, d_rec, masks):
-    """The recurrent kernel's gradient summed over all steps: one product per block, not T.
+    """The recurrent kernel blocks' gradients summed over all steps: one product per block.
 
-    ``h_prev`` <[T, B, D]> is h before each step, ``d_rec`` <[T, B, G*D]> the cotangents of rec.
+    ``h_prev`` <[T, B, D]> is h before each step, ``d_rec`` G <[T, B, D]> the cotangents of rec.
     """
     if masks is None:
-        return _flat(h_prev).T @ _flat(d_rec)
-    blocks = jnp.split(d_rec, len(masks), axis=-1)
-    return tuple(_flat(h_prev * m).T @ _flat(d) for m, d in zip(masks, blocks, strict=True))
+        return tuple(_flat(h_prev).T @ _flat(d) for d in d_rec)
+    return tuple(_flat(h_prev * m).T @ _flat(d) for m, d in zip(masks, d_rec, strict=True))
 
 
 def _flat(a):
@@ -74,8 +74,9 @@ def _flat(a):
 def recurrence(update, projected, kernel, masks, params, carry):
     """Run ``carry = update(projected[t], rec[t], carry, params)`` over t; return every h.
 
-    ``projected`` <[T, B, G*D]> is the input projection, ``rec[t]`` the recurrent product of
-    the previous h (``carry[0]``). ``masks`` are constants: they get no gradient.
+    ``projected`` G <[T, B, D]> is the input projection, ``rec[t]`` the recurrent product of
+    the previous h (``carry[0]``), ``kernel`` G <[D, D]>. ``masks`` are constants: they get no
+    gradient.
     Returns ``(h <[T, B, D]>, last carry)``.
     """
     return _forward(update, projected, kernel, masks, params, carry)
@@ -141,9 +142,7 @@ class _FastLoop:
         recurrent_masks = _masks(cell.get_recurrent_dropout_mask(initial_state[0]),
                                  training and 0.0 < cell.recurrent_dropout < 1.0, self.gates)
         projected = self._project(sequences, input_masks)
-        kernel = cell.recurrent_kernel.value
-        if recurrent_masks is not None:
-            kernel = tuple(jnp.split(kernel, self.gates, axis=-1))
+        kernel = tuple(jnp.split(cell.recurrent_kernel.value, self.gates, axis=-1))
         hs, last = recurrence(self._update, projected, kernel, recurrent_masks,
                               self._params(), tuple(initial_state))
         return hs[-1], jnp.swapaxes(hs, 0, 1), list(last)
@@ -153,17 +152,17 @@ class _FastLoop:
                 and not self.unroll and (training or self.fast_inference))
 
     def _project(self, x, masks):
-        """The input projection of every step at once: <[B, T, Din]> -> <[T, B, G*D]>."""
+        """The input projection of every step at once: <[B, T, Din]> -> G <[T, B, D]>."""
         x = jnp.swapaxes(x, 0, 1)
-        kernel = self.cell.kernel.value
+        blocks = jnp.split(self.cell.kernel.value, self.gates, axis=-1)
         if masks is None:
-            projected = x @ kernel
+            projected = [x @ k for k in blocks]
         else:
-            blocks = jnp.split(kernel, self.gates, axis=-1)
-            projected = jnp.concatenate(
-                [(x * m) @ k for m, k in zip(masks, blocks, strict=True)], axis=-1)
+            projected = [(x * m) @ k for m, k in zip(masks, blocks, strict=True)]
         bias = self._input_bias()
-        return projected if bias is None else projected + bias
+        if bias is not None:
+            projected = [p + b for p, b in zip(projected, jnp.split(bias, self.gates), strict=True)]
+        return tuple(projected)
 
     def _input_bias(self):
         return self.cell.bias.value if self.cell.use_bias else None
@@ -175,7 +174,7 @@ class _FastLoop:
     def _update(self, x, rec, carry, params):
         """One step's gate arithmetic, element-wise only: the new carry, h first.
 
-        ``x`` <[B, G*D]> is the step's input projection, ``rec`` <[B, G*D]> the recurrent
+        ``x`` G <[B, D]> is the step's input projection, ``rec`` G <[B, D]> the recurrent
         product of the previous h, ``carry`` the previous (h,) or (h, c).
         """
         raise NotImplementedError
@@ -194,7 +193,7 @@ class SimpleRNN(_FastLoop, layers.SimpleRNN):
     """``keras.layers.SimpleRNN`` with the fast loop: ``h = act(x W + b + h U)``."""
 
     def _update(self, x, rec, carry, params):
-        return (self.cell.activation(x + rec),)
+        return (self.cell.activation(x[0] + rec[0]),)
 
 
 @keras.saving.register_keras_serializable(package="imdb_sentiment")
@@ -206,7 +205,7 @@ class LSTM(_FastLoop, layers.LSTM):
 
     def _update(self, x, rec, carry, params):
         act, gate = self.cell.activation, self.cell.recurrent_activation
-        i, f, c, o = jnp.split(x + rec, 4, axis=-1)
+        i, f, c, o = (a + b for a, b in zip(x, rec, strict=True))
         c = gate(f) * carry[1] + gate(i) * act(c)
         return gate(o) * act(c), c
 
@@ -225,12 +224,12 @@ class GRU(_FastLoop, layers.GRU):
         return self.cell.bias.value[0] if self.cell.use_bias else None
 
     def _params(self):
-        return (self.cell.bias.value[1],) if self.cell.use_bias else ()
+        return tuple(jnp.split(self.cell.bias.value[1], 3)) if self.cell.use_bias else ()
 
     def _update(self, x, rec, carry, params):
         if params:
-            rec = rec + params[0]
+            rec = tuple(r + b for r, b in zip(rec, params, strict=True))
         act, gate = self.cell.activation, self.cell.recurrent_activation
-        (x_z, x_r, x_h), (r_z, r_r, r_h) = jnp.split(x, 3, axis=-1), jnp.split(rec, 3, axis=-1)
+        (x_z, x_r, x_h), (r_z, r_r, r_h) = x, rec
         z, r = gate(x_z + r_z), gate(x_r + r_r)
         return (z * carry[0] + (1 - z) * act(x_h + r * r_h),)
