@@ -94,28 +94,32 @@ def _forward(update, projected, kernel, masks, params, carry):
 def _recurrence_fwd(update, projected, kernel, masks, params, carry):
     def step(carry, x):
         rec = _recurrent_product(carry[0], kernel, masks)
-        # the gate update's VJP closes over its own residuals (gate values): kept per step
-        new, update_vjp = jax.vjp(update, x, rec, carry, params)
-        return new, (new[0], update_vjp)
+        new = update(x, rec, carry, params)
+        return new, (new, rec)
 
-    last, (hs, update_vjps) = jax.lax.scan(step, carry, projected)
-    h_prev = jnp.concatenate([carry[0][None], hs[:-1]])  # h before each step
-    return (hs, last), (update_vjps, h_prev, kernel, masks)
+    # Kept per step: the carry and the recurrent products, not the gate update's own residuals
+    # (11 arrays for the LSTM): each stacked array is one more small op per step, and the
+    # reverse loop recomputes the element-wise update more cheaply.
+    last, (news, recs) = jax.lax.scan(step, carry, projected)
+    carries = jax.tree.map(lambda first, later: jnp.concatenate([first[None], later[:-1]]),
+                           carry, news)  # the carry before each step
+    return (news[0], last), (projected, recs, carries, params, kernel, masks)
 
 
 def _recurrence_bwd(update, residuals, cotangents):
-    update_vjps, h_prev, kernel, masks = residuals
+    projected, recs, carries, params, kernel, masks = residuals
     d_hs, d_last = cotangents
 
     def step(d_carry, inputs):
-        update_vjp, d_h = inputs
+        x, rec, carry, d_h = inputs
+        _, update_vjp = jax.vjp(update, x, rec, carry, params)
         d_x, d_rec, d_prev, d_params = update_vjp((d_carry[0] + d_h, *d_carry[1:]))
         d_h_prev = d_prev[0] + _recurrent_product_transpose(d_rec, kernel, masks)
         return (d_h_prev, *d_prev[1:]), (d_x, d_rec, d_params)
 
     d_first, (d_projected, d_recs, d_params) = jax.lax.scan(
-        step, d_last, (update_vjps, d_hs), reverse=True)
-    d_kernel = _kernel_gradient(h_prev, d_recs, masks)
+        step, d_last, (projected, recs, carries, d_hs), reverse=True)
+    d_kernel = _kernel_gradient(carries[0], d_recs, masks)
     d_masks = jax.tree.map(jnp.zeros_like, masks)
     d_params = jax.tree.map(lambda d: jnp.sum(d, axis=0), d_params)
     return d_projected, d_kernel, d_masks, d_params, d_first
