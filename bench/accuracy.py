@@ -1,11 +1,15 @@
-"""Test accuracy per epoch with the fast recurrent layers and with Keras's own, over several seeds.
+"""Test accuracy per epoch of training variants over several seeds.
 
-The two compute the same function; their sums run in another order, so float32 rounding sends
-training down another path from the first step. This measures whether that changes the result
-beyond the spread between seeds. One JSON document on stdout:
+- ``fast``: the product's default (``recurrent.py``'s layers, dense Adam);
+- ``keras``: Keras's own recurrent layers. Same function, sums in another order, so float32
+  rounding sends training down another path from the first step;
+- ``lazy``: ``--embedding-update lazy``, Adam on the batch's embedding rows only: other numbers.
+
+This measures whether a variant changes the result beyond the spread between seeds. One JSON
+document on stdout:
 
     .venv/bin/python bench/accuracy.py --data ../shared/data/aclImdb.tar.gz \
-        --seeds 1337 1 2 --epochs 3 --cell simple_rnn
+        --seeds 1337 1 2 --epochs 3 --cell simple_rnn --variants fast lazy
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from imdb_sentiment import Config, load_imdb, train  # noqa: E402
 from imdb_sentiment.data import resolve_data_path  # noqa: E402
 from imdb_sentiment.model import build_model  # noqa: E402
 
+VARIANTS = ("fast", "keras", "lazy")
+
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -34,6 +40,7 @@ def main(argv=None) -> dict:
     p.add_argument("--cell", default="simple_rnn", choices=("simple_rnn", "lstm", "gru"))
     p.add_argument("--seeds", type=int, nargs="+", default=[1337, 1, 2])
     p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--variants", nargs="+", choices=VARIANTS, default=["fast", "keras"])
     p.add_argument("--limit", type=int, help="use only this many reviews per split (smoke tests)")
     options = p.parse_args(argv)
     data = load_imdb(resolve_data_path(options.data, download=False))
@@ -41,20 +48,21 @@ def main(argv=None) -> dict:
         pick = np.random.default_rng(0).permutation(len(data.train))[:options.limit]
         data = replace(data, train=data.train.take(pick), test=data.test.take(pick))
     runs = {}
-    for layers in ("fast", "keras"):
-        training.build_model = partial(build_model, fast=layers == "fast")
+    for variant in options.variants:
+        training.build_model = partial(build_model, fast=variant != "keras")
         for seed in options.seeds:
-            config = Config(cell=options.cell, epochs=options.epochs, seed=seed)
+            config = Config(cell=options.cell, epochs=options.epochs, seed=seed,
+                            embedding_update="lazy" if variant == "lazy" else "dense")
             history = train(data, config, verbose=0).history
-            runs.setdefault(layers, {})[seed] = history["test_accuracy"]
-            print(layers, seed, history["test_accuracy"], file=sys.stderr, flush=True)
+            runs.setdefault(variant, {})[seed] = history["test_accuracy"]
+            print(variant, seed, history["test_accuracy"], file=sys.stderr, flush=True)
     training.build_model = build_model
     summary = {
-        layers: {f"epoch_{e + 1}": {"mean": statistics.mean(r[e] for r in by_seed.values()),
+        variant: {f"epoch_{e + 1}": {"mean": statistics.mean(r[e] for r in by_seed.values()),
                                     "min": min(r[e] for r in by_seed.values()),
                                     "max": max(r[e] for r in by_seed.values())}
                  for e in range(options.epochs)}
-        for layers, by_seed in runs.items()
+        for variant, by_seed in runs.items()
     }
     doc = {"cell": options.cell, "epochs": options.epochs, "seeds": options.seeds,
            "reviews_per_split": len(data.train), "test_accuracy": runs, "summary": summary}

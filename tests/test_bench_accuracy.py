@@ -8,13 +8,14 @@ from pathlib import Path
 SCRIPT = Path(__file__).parents[1] / "bench" / "accuracy.py"
 
 
-def test_prints_accuracy_per_seed_for_both_layer_kinds(toy_archive):
+def test_prints_accuracy_per_seed_for_each_variant(toy_archive):
     command = [sys.executable, str(SCRIPT), "--data", str(toy_archive), "--seeds", "1", "2",
-               "--epochs", "1", "--limit", "60"]
+               "--epochs", "1", "--limit", "60", "--variants", "fast", "keras", "lazy"]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
     report = json.loads(done.stdout)
     assert report["reviews_per_split"] == 60 and report["seeds"] == [1, 2]
-    for layers in ("fast", "keras"):
+    assert set(report["test_accuracy"]) == {"fast", "keras", "lazy"}
+    for layers in ("fast", "keras", "lazy"):
         assert set(report["test_accuracy"][layers]) == {"1", "2"}
         assert all(0 <= a[0] <= 1 for a in report["test_accuracy"][layers].values())
         epoch = report["summary"][layers]["epoch_1"]
