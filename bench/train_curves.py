@@ -4,7 +4,7 @@ Reading the archive, tokenizing and encoding the 50,000 labeled reviews, and for
 training time of every epoch (the test evaluation excluded) with that epoch's test accuracy.
 
     .venv/bin/python bench/train_curves.py --data ../shared/data/aclImdb.tar.gz \
-        --cells simple_rnn lstm --epochs 3
+        --cells simple_rnn lstm --epochs 3 [--embedding-update lazy]
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=None, help="archive or folder [$IMDB_SENTIMENT_DATA]")
     parser.add_argument("--cells", nargs="+", default=["simple_rnn", "lstm"])
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--embedding-update", choices=("dense", "lazy"), default="dense")
     args = parser.parse_args(argv)
 
     source = resolve_data_path(args.data, download=False)
@@ -58,11 +59,12 @@ def main(argv=None) -> int:
 
     report = {"data": str(source), "reviews": len(imdb.train) + len(imdb.test),
               "read_archive_s": round(read_s, 2), "tokenize_encode_50k_s": round(encode_s, 2),
-              "keras": keras.__version__, "backend": keras.backend.backend(), "cells": {}}
+              "keras": keras.__version__, "backend": keras.backend.backend(),
+              "embedding_update": args.embedding_update, "cells": {}}
     for cell in args.cells:
         timer = EpochTimer()
-        classifier = train(imdb, Config(cell=cell, epochs=args.epochs), verbose=0,
-                           callbacks=[timer])
+        config = Config(cell=cell, epochs=args.epochs, embedding_update=args.embedding_update)
+        classifier = train(imdb, config, verbose=0, callbacks=[timer])
         h = classifier.history
         report["cells"][cell] = {
             "epoch_train_s": [round(s, 2) for s in timer.seconds],
