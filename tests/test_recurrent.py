@@ -85,15 +85,20 @@ def test_padding_mask_falls_back_to_keras_loop(monkeypatch):
     assert_same(fast(X, mask=mask, training=True), stock(X, mask=mask, training=True))
 
 
-@pytest.mark.parametrize("name, fast_loop", [("SimpleRNN", True), ("LSTM", False), ("GRU", False)])
-def test_inference_loop_is_the_one_measured_faster(name, fast_loop, monkeypatch):
+@pytest.mark.parametrize("name, batch, fast_loop", [
+    ("SimpleRNN", 4, True), ("SimpleRNN", 256, True), ("SimpleRNN", 1024, False),
+    ("LSTM", 4, True), ("LSTM", 128, True), ("LSTM", 256, False),
+    ("GRU", 4, True), ("GRU", 1024, False),
+])
+def test_inference_loop_is_the_one_measured_faster(name, batch, fast_loop, monkeypatch):
     _, fast = twin_layers(name)
+    x = np.resize(X, (batch, *X.shape[1:]))
     monkeypatch.setattr(recurrent, "recurrence", None)  # the fast loop would now fail
     if fast_loop:
         with pytest.raises(TypeError):
-            fast(X, training=False)
+            fast(x, training=False)
     else:
-        fast(X, training=False)
+        fast(x, training=False)
 
 
 def test_model_uses_fast_layers_and_saves_keras_layers(tmp_path):

@@ -11,14 +11,15 @@ These subclasses compute the same function from the same weights and the same dr
 1. the input projection ``(x * input_mask) @ kernel + bias`` of every time step is one product
    before the loop;
 2. the loop does only the recurrent product and the cell's element-wise gate update;
-3. the reverse loop (a custom VJP) reuses each step's gate values, kept by the forward loop, and
-   propagates only through the recurrent product; the gradient of the recurrent kernel is one
-   product after it, over all time steps at once, instead of one small product per step.
+3. the reverse loop (a custom VJP) recomputes each step's gate update from the carry and the
+   recurrent products kept by the forward loop, and propagates only through the recurrent
+   product; the gradient of the recurrent kernel is one product after it, over all time steps at
+   once, instead of one small product per step.
 
 Anything else (a padding mask, ``go_backwards``, a non-JAX backend, a GRU with
-``reset_after=False``, and LSTM or GRU inference, measured slower) falls back to Keras's own
-loop. The saved model holds Keras's stock layers (:func:`imdb_sentiment.model.stock_model`), so a
-bundle loads without this module.
+``reset_after=False``, and inference on batches over 256 (LSTM, GRU: 128), measured slower) falls
+back to Keras's own loop. The saved model holds Keras's stock layers
+(:func:`imdb_sentiment.model.stock_model`), so a bundle loads without this module.
 """
 
 from __future__ import annotations
@@ -132,13 +133,14 @@ class _FastLoop:
     """Replaces ``RNN.inner_loop`` with :func:`recurrence` where it computes the same thing."""
 
     gates = 1
-    # Inference (no gradient, batches of 1024) with the fast loop: measured faster for SimpleRNN
-    # (test pass 1.5-1.9 s vs 2.9-3.1 s), slower for LSTM and GRU (7.9-11.7 s vs 5.2-6.4 s for
-    # the LSTM), which then keep Keras's loop when not training.
-    fast_inference = True
+    # Inference (no dropout, no gradient) takes the fast loop up to this batch size and Keras's
+    # loop above it (bench/inference_loop.py, BENCHMARKS.md): the fast loop is faster at small
+    # batches (LSTM at batch 1: 0.68 vs 1.87 ms), slower at the test pass's 1024 (LSTM 340 vs
+    # 273 ms, SimpleRNN 99-115 vs 81-95 ms). None: no limit.
+    fast_inference_max_batch: int | None = 256
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if not self._fast_loop_applies(mask, training):
+        if not self._fast_loop_applies(sequences, mask, training):
             return super().inner_loop(sequences, initial_state, mask, training=training)
         cell = self.cell
         input_masks = _masks(cell.get_dropout_mask(sequences[:, 0, :]),
@@ -151,9 +153,13 @@ class _FastLoop:
                               self._params(), tuple(initial_state))
         return hs[-1], jnp.swapaxes(hs, 0, 1), list(last)
 
-    def _fast_loop_applies(self, mask, training) -> bool:
+    def _fast_loop_applies(self, sequences, mask, training) -> bool:
         return (keras.backend.backend() == "jax" and mask is None and not self.go_backwards
-                and not self.unroll and (training or self.fast_inference))
+                and not self.unroll and (training or self._fast_inference(sequences.shape[0])))
+
+    def _fast_inference(self, batch) -> bool:
+        limit = self.fast_inference_max_batch
+        return limit is None or (batch is not None and batch <= limit)
 
     def _project(self, x, masks):
         """The input projection of every step at once: <[B, T, Din]> -> G <[T, B, D]>."""
@@ -205,7 +211,7 @@ class LSTM(_FastLoop, layers.LSTM):
     """``keras.layers.LSTM`` with the fast loop; gates in Keras's order i, f, c, o."""
 
     gates = 4
-    fast_inference = False
+    fast_inference_max_batch = 128
 
     def _update(self, x, rec, carry, params):
         act, gate = self.cell.activation, self.cell.recurrent_activation
@@ -219,10 +225,10 @@ class GRU(_FastLoop, layers.GRU):
     """``keras.layers.GRU`` (``reset_after=True``) with the fast loop; gates z, r, h."""
 
     gates = 3
-    fast_inference = False
+    fast_inference_max_batch = 128
 
-    def _fast_loop_applies(self, mask, training) -> bool:
-        return self.cell.reset_after and super()._fast_loop_applies(mask, training)
+    def _fast_loop_applies(self, sequences, mask, training) -> bool:
+        return self.cell.reset_after and super()._fast_loop_applies(sequences, mask, training)
 
     def _input_bias(self):
         return self.cell.bias.value[0] if self.cell.use_bias else None
