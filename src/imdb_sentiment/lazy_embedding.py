@@ -92,8 +92,11 @@ class LazyEmbeddingModel(keras.Model):
     def compile(self, *args, **kwargs):
         super().compile(*args, **kwargs)
         check_optimizer(self.optimizer)
+        self._lazy_plan = None  # the optimizer's variables are new
 
     def train_step(self, state, data):
+        # Keras's own JAX train_step (keras/src/backend/jax/trainer.py) with the table's gradient
+        # and update replaced; `_update_metrics_variables` is that trainer's helper.
         trainable, non_trainable, optimizer_values, metrics_values = state
         x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
         plan = self._plan()
