@@ -1,7 +1,7 @@
 """Inference (no dropout, no gradient) of one recurrent layer: Keras's loop vs ``recurrent.py``'s.
 
 The figures behind ``fast_inference_max_batch`` in ``recurrent.py``: milliseconds per call of the
-layer alone on random vectors of maxlen 80, best of 5 rounds, per cell and batch size.
+layer alone on random vectors of maxlen 80, median of 5 rounds, per cell and batch size.
 
     .venv/bin/python bench/inference_loop.py --batches 1 32 128 256 1024
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
 
@@ -19,20 +18,9 @@ import jax  # noqa: E402
 import keras  # noqa: E402
 
 from imdb_sentiment import recurrent  # noqa: E402
+from machine import per_call_s  # noqa: E402
 
 LAYERS = {"simple_rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
-
-
-def best_ms(call, *args, repeats: int) -> float:
-    jax.block_until_ready(call(*args))
-    rounds = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            out = call(*args)
-        jax.block_until_ready(out)
-        rounds.append((time.perf_counter() - start) / repeats * 1e3)
-    return min(rounds)
 
 
 def layer_ms(cls, batch: int, fast: bool, units: int = 128, maxlen: int = 80) -> float:
@@ -43,7 +31,7 @@ def layer_ms(cls, batch: int, fast: bool, units: int = 128, maxlen: int = 80) ->
     trainable = [v.value for v in layer.trainable_variables]
     others = [v.value for v in layer.non_trainable_variables]
     call = jax.jit(lambda w, x: layer.stateless_call(w, others, x, training=False)[0])
-    return best_ms(call, trainable, x, repeats=max(2, 2048 // batch))
+    return per_call_s(call, trainable, x, repeats=max(2, 2048 // batch)) * 1e3
 
 
 def main(argv=None) -> dict:

@@ -22,7 +22,7 @@ ADAM_ARRAYS = 7  # read p, g, m, v; write p, m, v
 FLOAT32 = 4
 
 
-def _per_call(call, *args, repeats: int) -> float:
+def per_call_s(call, *args, repeats: int) -> float:
     """Median seconds of ``call(*args)`` over 5 rounds of ``repeats`` calls, after a warm-up."""
     jax.block_until_ready(call(*args))
     rounds = []
@@ -40,7 +40,7 @@ def matmul_gflops(m: int, n: int, repeats: int) -> float:
     steps: Python's dispatch (about as long as one 32x128x128 product) is not counted."""
     a, b = jnp.ones((m, n), jnp.float32), jnp.full((n, n), 1.0 / n, jnp.float32)
     chain = jax.jit(lambda a, b: jax.lax.fori_loop(0, repeats, lambda _, x: x @ b, a))
-    return 2 * m * n * n * repeats / _per_call(chain, a, b, repeats=1) / 1e9
+    return 2 * m * n * n * repeats / per_call_s(chain, a, b, repeats=1) / 1e9
 
 
 def dense_adam_step_s(rows: int, cols: int, repeats: int) -> float:
@@ -60,7 +60,7 @@ def dense_adam_step_s(rows: int, cols: int, repeats: int) -> float:
         state[:] = update(*state, g)
         return state[0]
 
-    return _per_call(step, repeats=repeats)
+    return per_call_s(step, repeats=repeats)
 
 
 def run(options, workdir) -> dict:
