@@ -71,13 +71,14 @@ def _flat(a):
     return a.reshape(-1, a.shape[-1])
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(0,))
-def recurrence(update, projected, kernel, masks, params, carry):
+@partial(jax.custom_vjp, nondiff_argnums=(0, 1))
+def recurrence(update, additive, projected, kernel, masks, params, carry):
     """Run ``carry = update(projected[t], rec[t], carry, params)`` over t; return every h.
 
     ``projected`` G <[T, B, D]> is the input projection, ``rec[t]`` the recurrent product of
     the previous h (``carry[0]``), ``kernel`` G <[D, D]>. ``masks`` are constants: they get no
-    gradient.
+    gradient. ``additive``: ``update`` uses only ``x[g] + rec[g]``, so both get the same
+    cotangent and the reverse loop keeps one of them.
     Returns ``(h <[T, B, D]>, last carry)``.
     """
     return _forward(update, projected, kernel, masks, params, carry)
@@ -92,7 +93,7 @@ def _forward(update, projected, kernel, masks, params, carry):
     return hs, last
 
 
-def _recurrence_fwd(update, projected, kernel, masks, params, carry):
+def _recurrence_fwd(update, additive, projected, kernel, masks, params, carry):
     def step(carry, x):
         rec = _recurrent_product(carry[0], kernel, masks)
         new = update(x, rec, carry, params)
@@ -107,7 +108,7 @@ def _recurrence_fwd(update, projected, kernel, masks, params, carry):
     return (news[0], last), (projected, recs, carries, params, kernel, masks)
 
 
-def _recurrence_bwd(update, residuals, cotangents):
+def _recurrence_bwd(update, additive, residuals, cotangents):
     projected, recs, carries, params, kernel, masks = residuals
     d_hs, d_last = cotangents
 
@@ -116,10 +117,12 @@ def _recurrence_bwd(update, residuals, cotangents):
         _, update_vjp = jax.vjp(update, x, rec, carry, params)
         d_x, d_rec, d_prev, d_params = update_vjp((d_carry[0] + d_h, *d_carry[1:]))
         d_h_prev = d_prev[0] + _recurrent_product_transpose(d_rec, kernel, masks)
-        return (d_h_prev, *d_prev[1:]), (d_x, d_rec, d_params)
+        return (d_h_prev, *d_prev[1:]), (None if additive else d_x, d_rec, d_params)
 
     d_first, (d_projected, d_recs, d_params) = jax.lax.scan(
         step, d_last, (projected, recs, carries, d_hs), reverse=True)
+    if additive:
+        d_projected = d_recs
     d_kernel = _kernel_gradient(carries[0], d_recs, masks)
     d_masks = jax.tree.map(jnp.zeros_like, masks)
     d_params = jax.tree.map(lambda d: jnp.sum(d, axis=0), d_params)
@@ -133,6 +136,7 @@ class _FastLoop:
     """Replaces ``RNN.inner_loop`` with :func:`recurrence` where it computes the same thing."""
 
     gates = 1
+    additive = True  # _update sees x and rec only as x[g] + rec[g] (not so for the GRU)
     # Inference (no dropout, no gradient) takes the fast loop up to this batch size and Keras's
     # loop above it (bench/inference_loop.py, BENCHMARKS.md): the fast loop is faster at small
     # batches (LSTM at batch 1: 0.68 vs 1.87 ms), slower at the test pass's 1024 (LSTM 340 vs
@@ -149,7 +153,7 @@ class _FastLoop:
                                  training and 0.0 < cell.recurrent_dropout < 1.0, self.gates)
         projected = self._project(sequences, input_masks)
         kernel = tuple(jnp.split(cell.recurrent_kernel.value, self.gates, axis=-1))
-        hs, last = recurrence(self._update, projected, kernel, recurrent_masks,
+        hs, last = recurrence(self._update, self.additive, projected, kernel, recurrent_masks,
                               self._params(), tuple(initial_state))
         return hs[-1], jnp.swapaxes(hs, 0, 1), list(last)
 
@@ -225,6 +229,7 @@ class GRU(_FastLoop, layers.GRU):
     """``keras.layers.GRU`` (``reset_after=True``) with the fast loop; gates z, r, h."""
 
     gates = 3
+    additive = False  # r * rec_h
     fast_inference_max_batch = 128
 
     def _fast_loop_applies(self, sequences, mask, training) -> bool:
