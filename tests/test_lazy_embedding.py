@@ -85,6 +85,14 @@ def test_other_optimizers_are_refused_in_one_line(optimizer):
         check_optimizer(optimizer)
 
 
+def test_frozen_table_is_refused_in_one_line():
+    model = build_model(Config(**TINY, embedding_update="lazy"))
+    model.get_layer("embedding").trainable = False
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    with pytest.raises(UserError, match="needs a trainable embedding table"):
+        model.fit(np.zeros((4, 20), "int32"), np.zeros(4, "float32"), verbose=0)
+
+
 def test_cli_option_trains_and_saves_a_stock_model(toy_archive, tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(main, [

@@ -155,6 +155,8 @@ class _Plan:
         # the model after the lookup: word vectors in, the same outputs out (shares the layers)
         self.body = keras.Model(embedding.output, model.outputs)
         index = {id(v): i for i, v in enumerate(model.trainable_variables)}
+        if id(embedding.embeddings) not in index:
+            raise UserError("the lazy embedding update needs a trainable embedding table")
         self.table = index[id(embedding.embeddings)]
         self.body_trainable = [index[id(v)] for v in self.body.trainable_variables]
         index = {id(v): i for i, v in enumerate(model.non_trainable_variables)}
