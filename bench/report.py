@@ -22,15 +22,17 @@ def table(doc: dict) -> str:
                      f"dense Adam update {machine['dense_adam_update_ms']:.2f} ms "
                      f"({machine['memory_gb_per_s']:.0f} GB/s)")
     header = ("cell", "samples/s", "s/epoch", "first s", "test s", "ideal s", "compute %",
-              "RSS MiB")
+              "attainable %", "RSS MiB")
     rows = []
     for cell, t in doc.get("train", {}).items():
         lim = t.get("limits", {})
         fraction = lim.get("achieved_fraction_of_compute")
+        attainable = lim.get("attainable_fraction_of_compute")
         rows.append((cell, _fmt(t["samples_per_s"], ".0f"), _fmt(t["epoch_s"]),
                      _fmt(t["first_call_s"]), _fmt(t["test_pass_s"]),
                      _fmt(lim.get("ideal_compute_epoch_s")),
                      _fmt(None if fraction is None else 100 * fraction, ".0f"),
+                     _fmt(None if attainable is None else 100 * attainable, ".0f"),
                      _fmt(t["peak_rss_mb"], ".0f")))
     if rows:
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

@@ -69,3 +69,9 @@ def test_limits_relate_the_epoch_to_compute_and_memory_floors():
     assert abs(result["ideal_compute_epoch_s"] - 3.93216) < 1e-6
     assert abs(result["dense_adam_memory_floor_epoch_s"] - 0.782) < 1e-9
     assert abs(result["achieved_fraction_of_compute"] - 0.393216) < 1e-6
+    # a third of the FLOPs wait for the previous step: at the batch-32 rate, plus Adam's floor
+    sequential = 2 * 25_000 * 80 * 2 * 128 * 128 / 1e9
+    assert abs(result["sequential_gflop"] - sequential) < 1e-6
+    attainable = sequential / 50 + (393.216 - sequential) / 100 + 0.782
+    assert abs(result["attainable_epoch_s"] - attainable) < 1e-6
+    assert abs(result["attainable_fraction_of_compute"] - 3.93216 / attainable) < 1e-6
