@@ -15,7 +15,9 @@ recurrent state's products in the forward loop and the reverse loop (``h @ U``, 
 depend on the previous step, so they are ``maxlen`` sequential products of ``batch_size`` rows,
 at best at the batch-32 rate. The attainable epoch adds those at that rate, everything else at
 the large rate, and the memory floor: an upper bound on the fraction of the compute floor any
-implementation reaches on this machine, counting no other work at all.
+implementation reaches on this machine, counting no other work at all. The machine part also
+times the products of one classic step alone as XLA runs them (``step_products_ms``); with the
+memory floor they give the same bound for this stack (``xla_attainable_*``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def limits(machine: dict, train: dict, *, reviews: int, embedding_dim: int, unit
     attainable_s = (sequential / (machine["matmul_32x128x128_gflops"] * 1e9)
                     + (flops - sequential) / (machine[large_key] * 1e9) + memory_s)
     epoch_s = train["epoch_s"]
+    steps = math.ceil(reviews / train["batch_size"])
+    xla_products_s = steps * machine.get("step_products_ms", {}).get(train["cell"], math.nan) / 1e3
     return {
         "epoch_gflop": flops / 1e9,
         "ideal_compute_epoch_s": compute_s,
@@ -63,6 +67,9 @@ def limits(machine: dict, train: dict, *, reviews: int, embedding_dim: int, unit
         "sequential_gflop": sequential / 1e9,
         "attainable_epoch_s": attainable_s,
         "attainable_fraction_of_compute": compute_s / attainable_s,
+        "xla_products_epoch_s": xla_products_s,
+        "xla_attainable_epoch_s": xla_products_s + memory_s,
+        "xla_attainable_fraction_of_compute": compute_s / (xla_products_s + memory_s),
         "achieved_fraction_of_compute": compute_s / epoch_s,
         "achieved_fraction_of_compute_plus_memory": (compute_s + memory_s) / epoch_s,
     }

@@ -4,7 +4,9 @@
   that a recurrent step does;
 - memory bandwidth, from a jitted, buffer-donating dense Adam update of a
   ``max_features x embedding_dim`` table (read parameter, gradient, two moments; write parameter
-  and two moments: 7 arrays) -- the work the optimizer does on the embedding every step.
+  and two moments: 7 arrays) -- the work the optimizer does on the embedding every step;
+- the matrix products of one classic training step of each cell alone, at the step's own shapes
+  and in the step's order, as XLA runs them: what no implementation on this stack can go below.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import jax
 import jax.numpy as jnp
 import keras
 import numpy as np
+
+from imdb_sentiment import Config
+from limits import GATES
 
 ADAM_ARRAYS = 7  # read p, g, m, v; write p, m, v
 FLOAT32 = 4
@@ -63,10 +68,51 @@ def dense_adam_step_s(rows: int, cols: int, repeats: int) -> float:
     return per_call_s(step, repeats=repeats)
 
 
+def step_products_ms(gates: int, batch: int, maxlen: int, embedding_dim: int, units: int,
+                     repeats: int) -> float:
+    """Milliseconds of the matrix products of one training step of a recurrent layer, alone.
+
+    As ``imdb_sentiment.recurrent`` orders them, one product per gate block: the input projection
+    of all steps, ``maxlen`` sequential recurrent products forward and as many backward, then the
+    gradients of the input, the kernel and the recurrent kernel over all steps at once. Between
+    the sequential products only a sum of the blocks (so that each step waits for the last).
+    """
+    rows = batch * maxlen
+    keys = jax.random.split(jax.random.PRNGKey(0), 4)
+    x = jax.random.normal(keys[0], (rows, embedding_dim)) * 0.1
+    kernel = tuple(jax.random.normal(keys[1], (gates, embedding_dim, units)) * 0.1)
+    recurrent = tuple(jax.random.normal(keys[2], (gates, units, units)) * 0.01)
+    h = jax.random.normal(keys[3], (batch, units)) * 0.1
+
+    def products(x, kernel, recurrent, h):
+        projected = [x @ k for k in kernel]
+
+        def forward(_, h):
+            return sum(h @ u for u in recurrent)
+
+        def backward(_, d):
+            return sum(d @ u.T for u in recurrent)
+
+        h = jax.lax.fori_loop(0, maxlen, forward, h)
+        d = jax.lax.fori_loop(0, maxlen, backward, h)
+        d_rows = [p + d[0, 0] for p in projected]  # stands for the gate blocks' cotangents
+        d_x = sum(g @ k.T for g, k in zip(d_rows, kernel, strict=True))
+        d_kernel = [x.T @ g for g in d_rows]
+        d_recurrent = [x[:, :units].T @ g for g in d_rows]  # stands for the hs before each step
+        return d_x, d_kernel, d_recurrent
+
+    call = jax.jit(products)
+    return per_call_s(call, x, kernel, recurrent, h, repeats=repeats) * 1e3
+
+
 def run(options, workdir) -> dict:
     large = options.matmul_size
     rows, cols = options.max_features, options.embedding_dim
     adam_s = dense_adam_step_s(rows, cols, repeats=options.repeats)
+    classic = Config()
+    products = {cell: step_products_ms(gates, classic.batch_size, classic.maxlen,
+                                       options.embedding_dim, options.units, options.repeats)
+                for cell, gates in GATES.items()}
     return {
         "cpus": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
@@ -79,4 +125,5 @@ def run(options, workdir) -> dict:
         "matmul_32x128x128_gflops": matmul_gflops(32, 128, options.repeats * 100),
         "dense_adam_update_ms": adam_s * 1e3,
         "memory_gb_per_s": ADAM_ARRAYS * rows * cols * FLOAT32 / adam_s / 1e9,
+        "step_products_ms": products,
     }

@@ -7,6 +7,15 @@ def _fmt(value, spec: str = ".2f") -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _percent(fraction) -> str:
+    return _fmt(None if fraction is None else 100 * fraction, ".0f")
+
+
+# achieved, then the two upper bounds (limits.py): "compute %", "bound %", "XLA bound %"
+FRACTIONS = ("achieved_fraction_of_compute", "attainable_fraction_of_compute",
+             "xla_attainable_fraction_of_compute")
+
+
 def table(doc: dict) -> str:
     lines = [f"data: {doc['source']}"]
     data = doc.get("data", {})
@@ -22,17 +31,14 @@ def table(doc: dict) -> str:
                      f"dense Adam update {machine['dense_adam_update_ms']:.2f} ms "
                      f"({machine['memory_gb_per_s']:.0f} GB/s)")
     header = ("cell", "samples/s", "s/epoch", "first s", "test s", "ideal s", "compute %",
-              "attainable %", "RSS MiB")
+              "bound %", "XLA bound %", "RSS MiB")
     rows = []
     for cell, t in doc.get("train", {}).items():
         lim = t.get("limits", {})
-        fraction = lim.get("achieved_fraction_of_compute")
-        attainable = lim.get("attainable_fraction_of_compute")
         rows.append((cell, _fmt(t["samples_per_s"], ".0f"), _fmt(t["epoch_s"]),
                      _fmt(t["first_call_s"]), _fmt(t["test_pass_s"]),
                      _fmt(lim.get("ideal_compute_epoch_s")),
-                     _fmt(None if fraction is None else 100 * fraction, ".0f"),
-                     _fmt(None if attainable is None else 100 * attainable, ".0f"),
+                     *(_percent(lim.get(key)) for key in FRACTIONS),
                      _fmt(t["peak_rss_mb"], ".0f")))
     if rows:
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

@@ -27,6 +27,8 @@ def test_tiny_synthetic_run_prints_one_json_document_and_a_table():
     train = doc["train"]["simple_rnn"]
     assert train["samples_per_s"] > 0 and train["peak_rss_mb"] > 0
     assert 0 < train["limits"]["achieved_fraction_of_compute"]
+    assert set(doc["machine"]["step_products_ms"]) == {"simple_rnn", "lstm", "gru"}
+    assert 0 < train["limits"]["xla_attainable_fraction_of_compute"]
     assert set(doc["predict"]["ids_reviews_per_s_by_batch"]) == {"1", "4"}
     assert "samples/s" in done.stderr and "simple_rnn" in done.stderr
     assert doc["recurrent_layers"] == "imdb_sentiment.recurrent"
@@ -62,7 +64,7 @@ def test_epoch_flops_count_gate_blocks_and_the_backward_pass():
 
 def test_limits_relate_the_epoch_to_compute_and_memory_floors():
     machine = {"matmul_big_gflops": 100.0, "matmul_32x128x128_gflops": 50.0,
-               "dense_adam_update_ms": 1.0}
+               "dense_adam_update_ms": 1.0, "step_products_ms": {"simple_rnn": 4.0}}
     train = {"cell": "simple_rnn", "maxlen": 80, "batch_size": 32, "epoch_s": 10.0}
     result = limits(machine, train, reviews=25_000, embedding_dim=128, units=128,
                     large_key="matmul_big_gflops")
@@ -75,3 +77,5 @@ def test_limits_relate_the_epoch_to_compute_and_memory_floors():
     attainable = sequential / 50 + (393.216 - sequential) / 100 + 0.782
     assert abs(result["attainable_epoch_s"] - attainable) < 1e-6
     assert abs(result["attainable_fraction_of_compute"] - 3.93216 / attainable) < 1e-6
+    # the products of a step as XLA ran them, 782 steps, plus the same memory floor
+    assert abs(result["xla_attainable_epoch_s"] - (782 * 4.0 + 782 * 1.0) / 1e3) < 1e-9
