@@ -15,6 +15,8 @@ def test_prints_accuracy_per_seed_for_each_variant(toy_archive):
     report = json.loads(done.stdout)
     assert report["reviews_per_split"] == 60 and report["seeds"] == [1, 2]
     assert set(report["test_accuracy"]) == {"fast", "keras", "lazy"}
+    assert report["recurrent_layer"]["keras"].startswith("keras.")
+    assert report["recurrent_layer"]["fast"].startswith("imdb_sentiment.recurrent.")
     for layers in ("fast", "keras", "lazy"):
         assert set(report["test_accuracy"][layers]) == {"1", "2"}
         assert all(0 <= a[0] <= 1 for a in report["test_accuracy"][layers].values())
