@@ -17,10 +17,8 @@ os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
 import jax  # noqa: E402
 import keras  # noqa: E402
 
-from imdb_sentiment import recurrent  # noqa: E402
+from imdb_sentiment.model import FAST_LAYERS as LAYERS  # noqa: E402
 from machine import per_call_s  # noqa: E402
-
-LAYERS = {"simple_rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
 
 
 def layer_ms(cls, batch: int, fast: bool, units: int = 128, maxlen: int = 80) -> float:

@@ -27,20 +27,17 @@ os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax.profiler import ProfileData  # noqa: E402
-from keras import layers  # noqa: E402
 
-from imdb_sentiment import recurrent  # noqa: E402
+from imdb_sentiment.model import FAST_LAYERS, STOCK_LAYERS  # noqa: E402
 from imdb_sentiment.runtime import keep_freed_memory  # noqa: E402
 
-FAST = {"simple_rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru": recurrent.GRU}
-STOCK = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 THREAD_POOL = "tf_XLAEigen"  # the threads that run XLA's CPU operations
 NOT_AN_OPERATION = ("ThunkExecutor", "while", "Slinky", "ThreadpoolListener", "end: ")
 
 
 def parse(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--cell", choices=tuple(FAST), default="lstm")
+    p.add_argument("--cell", choices=tuple(FAST_LAYERS), default="lstm")
     p.add_argument("--keras", action="store_true", help="Keras's own layer, not recurrent.py's")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--maxlen", type=int, default=80)
@@ -52,7 +49,7 @@ def parse(argv=None) -> argparse.Namespace:
 
 def gradient_call(options):
     """The jitted forward + backward pass of one layer, and its arguments."""
-    layer = (STOCK if options.keras else FAST)[options.cell](
+    layer = (STOCK_LAYERS if options.keras else FAST_LAYERS)[options.cell](
         options.units, dropout=0.2, recurrent_dropout=0.2)
     x = jax.random.normal(jax.random.PRNGKey(0), (options.batch, options.maxlen, options.units))
     layer.build(x.shape)
