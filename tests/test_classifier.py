@@ -101,27 +101,77 @@ def test_long_text_marks_the_unseen_part_and_empty_text_gives_the_prior(trained)
     assert empty.prediction == trained.predict("") == trained.predict("!!! ...")
 
 
-def test_integrated_gradients_rank_the_sentiment_word_and_add_up(contrast_model):
-    from imdb_sentiment.gradients import IntegratedGradients
-
+def test_integrated_gradients_rank_the_sentiment_word(contrast_model):
     explanation = contrast_model.explain("the movie was good", method="integrated_gradients")
     assert explanation.top(1)[0].token == "good" and explanation.top(1)[0].contribution > 0.1
-    # completeness: the contributions add up to P(review) - P(every seen token hidden), up to
-    # the integration error, which shrinks as the path gets more steps
-    maxlen = contrast_model.config.maxlen
-    long_review = "the plot was bad but " + "the actor was great " * 5
-    fine = IntegratedGradients(contrast_model.model, steps=1024)
-    for text in ("the movie was good", "awful boring film", long_review):
-        explained = contrast_model.explain(text, method="integrated_gradients")
-        n_seen = sum(t.seen for t in explained.tokens)
-        window = contrast_model.encode([text])
-        baseline = window.copy()
-        baseline[0, maxlen - n_seen:] = 0  # every seen token hidden
-        target = explained.prediction.probability - contrast_model.predict_ids(baseline)[0]
-        assert sum(t.contribution for t in explained.tokens) == pytest.approx(target, abs=0.1)
-        assert fine(window, baseline).sum() == pytest.approx(target, abs=0.005)
     batched = contrast_model.explain(["good", "bad"], method="integrated_gradients")
     assert [e.top(1)[0].token for e in batched] == ["good", "bad"]
+
+
+def completeness_error(model, window, baseline, gradients) -> float:
+    """|sum of the attributions - (P(window) - P(baseline))| for one review."""
+    target = model.predict(np.concatenate([window, baseline]), verbose=0)[:, 0]
+    return abs(float(gradients(window, baseline).sum()) - float(target[0] - target[1]))
+
+
+def fixed_model(scale: float):
+    """A small SimpleRNN classifier whose weights the test sets (no training, no CPU-dependent
+    optimisation path): N(0, scale) everywhere. scale 0.5 gives a smooth path; scale 1 a
+    path whose probability turns sharply, where a uniform grid of points fails."""
+    from imdb_sentiment import build_model
+
+    model = build_model(Config(max_features=40, maxlen=16, embedding_dim=8, units=8,
+                               dropout=0.0, recurrent_dropout=0.0))
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(0, scale, w.shape).astype("float32")
+                       for w in model.get_weights()])
+    window = np.array([[0] * 4 + list(range(3, 15))], dtype=np.int32)
+    return model, window, np.zeros_like(window)
+
+
+def test_uniform_integration_error_shrinks_with_steps():
+    from imdb_sentiment.gradients import SEGMENTS, IntegratedGradients
+
+    model, window, baseline = fixed_model(0.5)
+    errors = [completeness_error(model, window, baseline,
+                                 IntegratedGradients(model, max_depth=0, points=points))
+              for points in (1, 4, 16)]  # 8, 32 and 128 midpoints in all
+    assert SEGMENTS == 8
+    # the midpoint rule's error falls as 1/steps^2 on a smooth path (16x for 4x the steps): ask
+    # for 8x, far above float32 rounding (~1e-6 here)
+    assert errors[0] > 1e-3, "the fixed model is too flat to show anything"
+    assert errors[1] < errors[0] / 8 and errors[2] < errors[1] / 8, errors
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.0])
+def test_adaptive_integration_meets_its_tolerance_where_a_uniform_grid_fails(scale):
+    from imdb_sentiment.gradients import TOLERANCE, IntegratedGradients
+
+    model, window, baseline = fixed_model(scale)
+    if scale == 1.0:  # the sharp turn: even 256 uniform points miss by far more than TOLERANCE
+        uniform = IntegratedGradients(model, max_depth=0, points=32)
+        assert completeness_error(model, window, baseline, uniform) > 10 * TOLERANCE
+    # each kept segment meets tolerance x its width, so the review meets TOLERANCE; 1e-4 more
+    # for float32 rounding of the ~100 segment sums
+    adaptive = IntegratedGradients(model)
+    assert completeness_error(model, window, baseline, adaptive) <= TOLERANCE + 1e-4
+
+
+def test_integrated_gradients_add_up_on_a_trained_model(contrast_model):
+    """The classifier's explanations meet completeness within the tolerance, also on a long review
+    whose probability turns sharply on the path (64 uniform points missed it by 0.12)."""
+    from imdb_sentiment.gradients import TOLERANCE
+
+    maxlen = contrast_model.config.maxlen
+    for text in ("the movie was good", "awful boring film",
+                 "the plot was bad but " + "the actor was great " * 5):
+        explained = contrast_model.explain(text, method="integrated_gradients")
+        n_seen = sum(t.seen for t in explained.tokens)
+        baseline = contrast_model.encode([text])
+        baseline[0, maxlen - n_seen:] = 0  # every seen token hidden
+        target = explained.prediction.probability - contrast_model.predict_ids(baseline)[0]
+        total = sum(t.contribution for t in explained.tokens)
+        assert total == pytest.approx(target, abs=TOLERANCE + 1e-4)
 
 
 def test_explain_methods_match_the_command_line():
