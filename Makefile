@@ -8,7 +8,7 @@ SHARED_DATA := $(wildcard $(CURDIR)/../shared/data/aclImdb.tar.gz)
 export IMDB_SENTIMENT_DATA ?= $(SHARED_DATA)
 OUTPUT ?= runs/classic
 
-.PHONY: run test bench lint install clean
+.PHONY: run test test-real bench lint install clean
 
 $(BIN)/imdb-sentiment: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ run: install  ## get the data, train the classic model, show the results
 
 test: install  ## the whole suite (real-data checks skip without ../shared/data)
 	$(BIN)/python -m pytest -q
+
+test-real: install  ## the suite plus the tests that train on the real archive
+	$(BIN)/python -m pytest -q --real-data
 
 bench: install  ## benchmarks: one JSON document and a table
 	$(BIN)/python bench/run.py

@@ -17,6 +17,22 @@ os.environ["IMDB_SENTIMENT_CACHE"] = tempfile.mkdtemp(prefix="imdb-sentiment-tes
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb.tar.gz"
 
+
+def pytest_addoption(parser):
+    parser.addoption("--real-data", action="store_true",
+                     help="also run the tests marked real_data (they train on the real archive)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Training on the real archive is opt-in (`make test-real`): not in every CI run."""
+    if config.getoption("--real-data"):
+        return
+    skip = pytest.mark.skip(reason="trains on the real archive: opt in with --real-data "
+                                   "(make test-real)")
+    for item in items:
+        if "real_data" in item.keywords:
+            item.add_marker(skip)
+
 POSITIVE = ["good", "great", "wonderful", "excellent", "loved"]
 NEGATIVE = ["bad", "awful", "terrible", "boring", "hated"]
 NEUTRAL = ["the", "movie", "film", "plot", "actor", "was", "a", "and", "it", "scene"]

@@ -11,7 +11,8 @@ SCRIPT = Path(__file__).parents[1] / "bench" / "profile_layer.py"
 def test_lists_the_operations_of_a_forward_and_backward_pass():
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--cell", "lstm", "--batch", "4", "--maxlen", "5",
-         "--units", "8", "--calls", "2", "--top", "50"],
+         "--units", "8", "--calls", "2", "--top", "100000"],  # every operation: which ones
+        # are longest depends on the CPU, and is not what this test is about
         capture_output=True, text=True, check=True, timeout=300)
     doc = json.loads(done.stdout)
     assert doc["layer"] == "imdb_sentiment.recurrent.lstm" and doc["shape"] == [4, 5, 8]

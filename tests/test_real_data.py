@@ -7,10 +7,8 @@ from conftest import REAL_DATA
 from imdb_sentiment import Config, load_imdb, train
 from imdb_sentiment.data import ImdbData
 
-pytestmark = [
-    pytest.mark.real_data,
-    pytest.mark.skipif(not REAL_DATA.exists(), reason=f"real dataset not found at {REAL_DATA}"),
-]
+pytestmark = pytest.mark.skipif(not REAL_DATA.exists(),
+                                reason=f"real dataset not found at {REAL_DATA}")
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +24,7 @@ def test_real_archive_has_the_canonical_counts(imdb):
     assert positive.min() >= 7 and imdb.train.ratings[imdb.train.labels == 0].max() <= 4
 
 
+@pytest.mark.real_data
 def test_a_short_run_on_a_few_thousand_reviews_learns(imdb):
     rng = np.random.default_rng(0)
     small = ImdbData(train=imdb.train.take(rng.permutation(25000)[:5000]),
