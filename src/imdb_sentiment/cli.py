@@ -189,8 +189,18 @@ def _load_classifier(model: Path):
 @click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True,
+              help="ray: score a folder or glob of files (--input 'reviews/*.parquet') on Ray, "
+                   "one output file per input file in the --output folder; reruns skip "
+                   "finished files")
+@click.option("--address", default=None,
+              help="with --engine ray: the Ray cluster (ray://HOST:10001, or auto) [default: "
+                   "start Ray on this machine]")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="with --engine ray: model replicas [default: one per CPU of the cluster]")
 def predict(model, texts, input_path, input_format, text_column, encoding_errors, id_column,
-            output, explain, top, method, batch_size, quiet):
+            output, explain, top, method, batch_size, quiet, engine, address, workers):
     """Label reviews with MODEL (a bundle folder): from arguments, standard input or a file.
 
     With no TEXT and no --input, reviews are read from standard input, one per line. Ids are the
@@ -202,10 +212,20 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
     imdb-sentiment predict runs/classic --explain "The plot was thin but the acting was great."
     cat reviews.txt | imdb-sentiment predict runs/classic
     imdb-sentiment predict runs/classic --input reviews.csv --text-column review --output out.csv
+    imdb-sentiment predict runs/classic --input 'dump/*.parquet' --output scored/ --engine ray
     """
     import sys
 
     from .sources import STDIN, Record, TextSource, batched
+
+    if engine == "ray":
+        return _predict_on_ray(model, texts, input_path, output, address, workers, quiet,
+                               format=input_format, text_column=text_column,
+                               id_column=id_column, encoding_errors=encoding_errors,
+                               batch_size=batch_size, explain_top=top if explain else 0,
+                               method=method)
+    if address is not None or workers is not None:
+        raise UserError("--address and --workers apply to --engine ray only")
 
     if texts and input_path is not None:
         raise UserError("give reviews as arguments or with --input, not both")
@@ -248,6 +268,29 @@ def _predict_to_file(classifier, records, source, output, batch_size, explain_to
         count = score_file(classifier, records, output, batch_size=batch_size,
                            explain_top=explain_top, method=method, on_batch=on_batch)
     stderr.print(f"Wrote {count} predictions to {output}", highlight=False)
+
+
+def _predict_on_ray(model, texts, input_path, output, address, workers, quiet, **options):
+    """``predict --engine ray``: every shard of ``input_path`` into the ``output`` folder."""
+    from .engines.ray import ShardOptions, find_shards, score_shards
+
+    if texts or input_path is None or str(input_path) == "-":
+        raise UserError("--engine ray scores files: give --input FOLDER or --input 'GLOB'")
+    if output is None:
+        raise UserError("--engine ray writes one file per input file: give --output FOLDER")
+    shards = find_shards(input_path)
+
+    def report(row):
+        if not quiet:
+            click.echo(f"{row['input']}: {row['reviews']} reviews in {row['seconds']:.1f} s "
+                       f"-> {row['output']}", err=True)
+
+    summary = score_shards(model, shards, output, options=ShardOptions(**options),
+                           address=address, workers=workers, on_shard=report)
+    rate = summary["reviews"] / summary["seconds"] if summary["seconds"] else 0
+    click.echo(f"Scored {summary['scored']} of {summary['shards']} files ({summary['skipped']} "
+               f"already done), {summary['reviews']} reviews in {summary['seconds']:.1f} s "
+               f"({rate:,.0f} reviews/s) into {output}", err=True)
 
 
 def _predict_to_terminal(classifier, batches, explain_top, method):

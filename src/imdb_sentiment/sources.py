@@ -26,9 +26,11 @@ import numpy as np
 
 from .errors import UserError
 
-INPUT_FORMATS = ("txt", "csv", "jsonl")
-OUTPUT_FORMATS = ("csv", "jsonl")
-_SUFFIXES = {".txt": "txt", ".text": "txt", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+INPUT_FORMATS = ("txt", "csv", "jsonl", "parquet")
+OUTPUT_FORMATS = ("csv", "jsonl", "parquet")
+_SUFFIXES = {".txt": "txt", ".text": "txt", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+             ".parquet": "parquet"}
+PARQUET_HINT = "Parquet files need pyarrow: pip install 'imdb-sentiment[parquet]'"
 ENCODING_ERRORS = ("strict", "replace")
 DEFAULT_TEXT_COLUMN, DEFAULT_ID_COLUMN, DEFAULT_LABEL_COLUMN = "text", "id", "label"
 STDIN = Path("-")
@@ -90,6 +92,9 @@ class TextSource:
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[Record]:
+        if self.format == "parquet":
+            yield from self._records(self._parquet_rows())
+            return
         with self._open() as stream:
             rows = {"txt": _txt_rows, "csv": _csv_rows, "jsonl": _jsonl_rows}[self.format]
             yield from self._records(rows(self._lines(stream), self.name))
@@ -97,6 +102,26 @@ class TextSource:
     def batches(self, size: int) -> Iterator[list[Record]]:
         """Lists of at most ``size`` records, in file order."""
         return batched(self, size)
+
+    def _parquet_rows(self) -> Iterator[tuple[int, dict]]:
+        """Rows of a Parquet file, row group by row group; the "line" is the row number."""
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise UserError(PARQUET_HINT) from None
+        if self.path == STDIN:
+            raise UserError("Parquet cannot be read from standard input")
+        try:
+            parquet = pq.ParquetFile(self.path)
+        except Exception as error:  # pyarrow raises ArrowInvalid and OSError subclasses
+            raise UserError(f"{self.name} is not a readable Parquet file: {error}") from None
+        number, groups = 0, max(1, parquet.num_row_groups)
+        with parquet:
+            for group in range(parquet.num_row_groups):
+                for row in parquet.read_row_group(group).to_pylist():
+                    number += 1
+                    yield number, row
+                self.bytes_read = self.size * (group + 1) // groups
 
     @contextmanager
     def _open(self):
@@ -254,6 +279,10 @@ class RecordWriter:
         except OSError as error:
             raise UserError(f"cannot write {self.path}: {error.strerror}") from error
         self._tmp = Path(tmp)
+        if self.format == "parquet":
+            self._file = os.fdopen(fd, "wb")
+            self._parquet = _ParquetRows(self._file, self.columns)
+            return self
         self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
         if self.format == "csv":
             self._csv = csv.writer(self._file)
@@ -262,6 +291,9 @@ class RecordWriter:
 
     def write(self, rows: Iterable[dict]) -> None:
         try:
+            if self.format == "parquet":
+                self.count += self._parquet.write(rows)
+                return
             for row in rows:
                 if self.format == "csv":
                     self._csv.writerow([_csv_cell(row[c]) for c in self.columns])
@@ -274,11 +306,49 @@ class RecordWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
+            if self.format == "parquet":
+                self._parquet.close()
             self._file.close()
             if exc_type is None:
                 os.replace(self._tmp, self.path)
         finally:
             self._tmp.unlink(missing_ok=True)
+
+
+class _ParquetRows:
+    """Each ``write`` of rows becomes one row group; a dict cell is stored as JSON text."""
+
+    def __init__(self, file, columns: list[str]):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise UserError(PARQUET_HINT) from None
+        self.file, self.columns, self.writer = file, columns, None
+
+    def write(self, rows: Iterable[dict]) -> int:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = {c: [] for c in self.columns}
+        for row in rows:
+            for c in self.columns:
+                value = row[c]
+                columns[c].append(json.dumps(value, ensure_ascii=False)
+                                  if isinstance(value, dict) else value)
+        table = pa.table(columns)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.file, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+        return table.num_rows
+
+    def close(self) -> None:
+        if self.writer is None:  # no rows: still a valid, empty file with the columns
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            self.writer = pq.ParquetWriter(self.file, pa.schema(
+                [(c, pa.string()) for c in self.columns]))
+        self.writer.close()
 
 
 def _csv_cell(value):
