@@ -33,7 +33,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s", " ".join(text.replace("<br />", " ").split()), 1)[0][:200]
+    words = " ".join(text.replace("<br />", " ").split())
+    return re.split(r"(?<=[.!?])\s", words, maxsplit=1)[0][:200]
 
 
 def write_inputs(data: str, folder: Path, reviews: int, shards: int) -> None:

@@ -51,7 +51,7 @@ def test_each_process_takes_its_share_of_the_same_global_batches():
     single = ProcessBatches(x, y, 10, seed=5)
     halves = [ProcessBatches(x, y, 10, process=i, processes=2, seed=5) for i in range(2)]
     assert len(single) == len(halves[0]) == 5
-    for epoch in range(2):
+    for _epoch in range(2):
         for step in range(5):
             together = np.concatenate([h[step][1] for h in halves])
             np.testing.assert_array_equal(together, single[step][1])
