@@ -99,8 +99,20 @@ def train_options(f):
               show_default=True, help="bundle folder to write")
 @click.option("--force", is_flag=True, help="replace a bundle already at --output")
 @click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
+@click.option("--distributed", is_flag=True,
+              help="data-parallel over several processes or hosts (JAX's runtime, gloo on "
+                   "CPUs); each global batch of --batch-size is split over them")
+@click.option("--coordinator", default=None,
+              help="with --distributed: HOST:PORT of process 0 [default: "
+                   "$KERAS_DISTRIBUTION_JOB_ADDRESSES]")
+@click.option("--processes", type=click.IntRange(min=1), default=None,
+              help="with --distributed: how many [default: $KERAS_DISTRIBUTION_NUM_PROCESSES]")
+@click.option("--process-id", type=click.IntRange(min=0), default=None,
+              help="with --distributed: this one's, 0 saves the bundle [default: "
+                   "$KERAS_DISTRIBUTION_PROCESS_ID]")
 @train_options
-def train(data_path, output, force, quiet, **hyperparameters):
+def train(data_path, output, force, quiet, distributed, coordinator, processes, process_id,
+          **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
@@ -118,14 +130,30 @@ def train(data_path, output, force, quiet, **hyperparameters):
     from .data import load_imdb
     from .training import train as train_model
 
+    if not distributed and (coordinator or processes or process_id is not None):
+        raise UserError("--coordinator, --processes and --process-id apply to --distributed")
+    if distributed:
+        from .distributed import initialize, process
+
+        initialize(coordinator, processes, process_id)
+        if process() != 0:  # only process 0 writes; the others train with it and stop
+            output, force = None, False
     imdb = load_imdb(data_path)
     click.echo(f"Training {config.cell} on {len(imdb.train)} reviews from {imdb.source}")
     # The per-step bar is for terminals; a log or pipe gets one line per epoch.
     import sys
 
     verbose = 2 if quiet or not sys.stdout.isatty() else 1
-    classifier = train_model(imdb, config, verbose=verbose)
-    classifier.save(output, force=force)
+    classifier = train_model(imdb, config, verbose=verbose, distributed=distributed)
+    if output is not None:
+        classifier.save(output, force=force)
+    if distributed:
+        from .distributed import barrier
+
+        barrier("bundle saved")  # the processes end together (JAX's shutdown expects it)
+        if output is None:
+            click.echo("Trained; process 0 saved the bundle")
+            return
     _print_history(classifier.history)
     m = classifier.metrics
     click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "

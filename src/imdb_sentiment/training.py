@@ -14,6 +14,7 @@ import numpy as np
 from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
+from .errors import UserError
 from .model import build_model
 from .runtime import prepare_for_training
 from .text import Vocabulary, tokenize
@@ -34,7 +35,8 @@ class _TestMetrics(keras.callbacks.Callback):
         logs.update({f"test_{name}": value for name, value in results.items()})
 
 
-def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callbacks=()) -> Classifier:
+def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callbacks=(),
+          distributed: bool = False) -> Classifier:
     """Fit a new model on ``data.train`` and measure it on ``data.test`` every epoch.
 
     Returns a :class:`Classifier` whose ``history`` holds per-epoch ``loss``, ``accuracy``,
@@ -42,8 +44,12 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     holds the final test figures.
 
     Training sets this process to reuse freed memory and to cache compiled XLA programs on
-    disk (see ``runtime.py``).
+    disk (see ``runtime.py``). ``distributed``: data-parallel over every process and device
+    that :func:`imdb_sentiment.distributed.initialize` joined (``distributed.py``).
     """
+    if distributed and config.embedding_update == "lazy":
+        raise UserError("the lazy embedding update does not run data-parallel: use "
+                        "--embedding-update dense with --distributed")
     prepare_for_training()  # reuse freed memory; keep compiled programs on disk (runtime.py)
     keras.utils.set_random_seed(config.seed)
     train_set = data.train
@@ -60,6 +66,10 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     x_test = vocabulary.encode_batch(data.test.texts, config.maxlen)
     y_test = data.test.labels.astype("float32")
 
+    if distributed:  # before the model: its variables are laid out over every device
+        from . import distributed as data_parallel
+
+        data_parallel.data_parallel()
     model = build_model(config)
     callbacks = list(callbacks)
     if config.validation_split:
@@ -73,6 +83,13 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     else:
         validation = (x_test, y_test)  # the classic example: test metrics every epoch
 
+    if distributed:
+        fit = data_parallel.fit(
+            model, x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
+            seed=config.seed, test=(x_test, y_test),
+            validation=validation if config.validation_split else None,
+            callbacks=[c for c in callbacks if not isinstance(c, _TestMetrics)], verbose=verbose)
+        return _distributed_result(model, fit, vocabulary, config, data_parallel, x_test, y_test)
     fit = model.fit(x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
                     validation_data=validation, validation_batch_size=EVAL_BATCH,
                     callbacks=callbacks, verbose=verbose)
@@ -86,4 +103,22 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
         best = int(np.argmin(history["val_loss"]))
         metrics = {"test_loss": float(loss), "test_accuracy": float(accuracy), "epoch": best + 1}
     metrics["test_reviews"] = len(y_test)
+    return Classifier(model, vocabulary, config, history=history, metrics=metrics)
+
+
+def _distributed_result(model, fit, vocabulary, config, data_parallel, x_test, y_test):
+    """The Classifier of a data-parallel run: the same history keys and metrics as train's."""
+    keep = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
+    history = {k: [float(v) for v in fit.history[k]] for k in keep if k in fit.history}
+    if config.validation_split:
+        final = data_parallel.evaluate(model, data_parallel.PaddedBatches(
+            x_test, y_test, EVAL_BATCH, process=data_parallel.process(),
+            processes=data_parallel.processes()))
+        epoch = int(np.argmin(history["val_loss"])) + 1
+    else:
+        final = {"loss": history["test_loss"][-1], "accuracy": history["test_accuracy"][-1]}
+        epoch = len(history["loss"])
+    metrics = {"test_loss": final["loss"], "test_accuracy": final["accuracy"], "epoch": epoch,
+               "test_reviews": len(y_test)}
+    model = data_parallel.local_model(model, lambda: build_model(config))
     return Classifier(model, vocabulary, config, history=history, metrics=metrics)
