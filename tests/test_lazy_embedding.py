@@ -12,6 +12,7 @@ from imdb_sentiment import Config, build_model
 from imdb_sentiment.cli import main
 from imdb_sentiment.errors import UserError
 from imdb_sentiment.lazy_embedding import LazyEmbeddingModel, check_optimizer, lazy_adam_rows
+from imdb_sentiment.model import compile_model
 
 ADAM = dict(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
 TINY = dict(max_features=300, maxlen=20, embedding_dim=8, units=8)
@@ -48,7 +49,8 @@ def test_rows_update_matches_definition_with_repeated_ids():
 
 def fit_steps(embedding_update: str, x, y, steps: int) -> keras.Model:
     keras.utils.set_random_seed(1)
-    model = build_model(Config(**TINY, embedding_update=embedding_update))
+    config = Config(**TINY, embedding_update=embedding_update)
+    model = compile_model(build_model(config), config)
     model.fit(x[: 16 * steps], y[: 16 * steps], batch_size=16, verbose=0, shuffle=False)
     return model
 
@@ -86,7 +88,8 @@ def test_other_optimizers_are_refused_in_one_line(optimizer):
 
 
 def test_frozen_table_is_refused_in_one_line():
-    model = build_model(Config(**TINY, embedding_update="lazy"))
+    config = Config(**TINY, embedding_update="lazy")
+    model = compile_model(build_model(config), config)
     model.get_layer("embedding").trainable = False
     model.compile(optimizer="adam", loss="binary_crossentropy")
     with pytest.raises(UserError, match="needs a trainable embedding table"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import CELLS, EMBEDDING_UPDATES, Config
+from .config import CALIBRATIONS, CELLS, EMBEDDING_UPDATES, KIND_NAMES, LINEAR_LOSSES, Config
 from .errors import UserError
 from .scoring import BATCH_SIZE, TOP_WORDS
 
@@ -68,6 +68,7 @@ def _opt(name: str, type_, help_: str):
 
 
 _TRAIN_OPTIONS = [
+    _opt("kind", click.Choice(KIND_NAMES), "model kind: the recurrent network or NBSVM"),
     _opt("cell", click.Choice(CELLS), "recurrent layer"),
     _opt("max_features", int, "vocabulary size, ids 0-2 included"),
     _opt("maxlen", int, "tokens per review (longer ones keep their end)"),
@@ -84,6 +85,14 @@ _TRAIN_OPTIONS = [
     _opt("validation_split", float, "fraction of training reviews held out for early stopping"),
     _opt("patience", int, "epochs without validation improvement before stopping"),
     _opt("seed", int, "random seed: same seed, same run"),
+    # the nbsvm kind (models/linear.py)
+    _opt("ngrams", click.IntRange(1, 3), "nbsvm: n-grams of 1..N tokens"),
+    _opt("min_df", int, "nbsvm: drop n-grams in fewer training reviews"),
+    _opt("c", float, "nbsvm: liblinear's C (larger: less regularization)"),
+    _opt("beta", float, "nbsvm: interpolation towards the mean weight (1: none)"),
+    _opt("linear_loss", click.Choice(LINEAR_LOSSES), "nbsvm: logistic regression or linear SVM"),
+    _opt("calibration", click.Choice(CALIBRATIONS),
+         "nbsvm: Platt scaling on the validation split (auto: when its ECE > 0.02)"),
 ]
 
 
@@ -99,8 +108,11 @@ def train_options(f):
               show_default=True, help="bundle folder to write")
 @click.option("--force", is_flag=True, help="replace a bundle already at --output")
 @click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
+@click.option("--preset", default=None, metavar="NAME",
+              help="a named configuration (imdb-sentiment presets); options given override it")
 @train_options
-def train(data_path, output, force, quiet, **hyperparameters):
+@click.pass_context
+def train(ctx, data_path, output, force, quiet, preset, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
@@ -109,28 +121,63 @@ def train(data_path, output, force, quiet, **hyperparameters):
     \b
     imdb-sentiment train --data aclImdb_v1.tar.gz --output runs/classic
     imdb-sentiment train --cell lstm --epochs 3 --validation-split 0.2 --output runs/lstm
+    imdb-sentiment train --preset nbsvm --output runs/nbsvm
     """
-    from .bundle import CURVES, is_bundle
+    from click.core import ParameterSource
 
-    config = Config(**hyperparameters)
+    from .bundle import CURVES, is_bundle
+    from .presets import configure
+
+    given = {name for name in hyperparameters
+             if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
+                                                       ParameterSource.DEFAULT_MAP)}
+    config = configure(preset, hyperparameters, given)
     if output.exists() and is_bundle(output) and not force:  # fail before spending the time
         raise UserError(f"output {output} already holds a bundle; use --force to replace it")
     from .data import load_imdb
     from .training import train as train_model
 
     imdb = load_imdb(data_path)
-    click.echo(f"Training {config.cell} on {len(imdb.train)} reviews from {imdb.source}")
+    name = config.cell if config.kind == "recurrent" else config.kind
+    click.echo(f"Training {name} on {len(imdb.train)} reviews from {imdb.source}")
     # The per-step bar is for terminals; a log or pipe gets one line per epoch.
     import sys
 
     verbose = 2 if quiet or not sys.stdout.isatty() else 1
     classifier = train_model(imdb, config, verbose=verbose)
     classifier.save(output, force=force)
-    _print_history(classifier.history)
     m = classifier.metrics
-    click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
-               f"(epoch {m['epoch']}, {m['test_reviews']} test reviews)")
-    click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
+    if classifier.history:
+        _print_history(classifier.history)
+        click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
+                   f"(epoch {m['epoch']}, {m['test_reviews']} test reviews)")
+        click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
+    else:
+        click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
+                   f"ROC AUC: {m['test_roc_auc']:.4f}   ECE: {m['test_ece']:.4f}   "
+                   f"(trained in {m['train_seconds']:.1f} s, {m['test_reviews']} test reviews)")
+        click.echo(f"Saved {output}/")
+
+
+@main.command()
+def presets():
+    """List the named configurations of train --preset, with their measured figures.
+
+    \b
+    imdb-sentiment presets
+    imdb-sentiment train --preset nbsvm --output runs/nbsvm
+    """
+    from .presets import PRESETS
+
+    for p in PRESETS.values():
+        click.echo(f"{p.name}{'' if p.available else '  (not available yet)'}")
+        click.echo(f"  {p.summary}")
+        if p.settings:
+            click.echo("  settings: " + " ".join(f"--{k.replace('_', '-')} {v}"
+                                                for k, v in p.settings.items()))
+        if p.measured:
+            click.echo(f"  measured: {p.measured}")
+            click.echo(f"  by: {p.command}")
 
 
 def _print_history(history: dict) -> None:
@@ -181,11 +228,13 @@ def _load_classifier(model: Path):
               help="show the words that drove each decision (adds top_words to --output)")
 @click.option("--top", type=click.IntRange(min=1), default=TOP_WORDS, show_default=True,
               help="words highlighted or listed per review with --explain")
-@click.option("--method", type=click.Choice(["occlusion", "integrated_gradients"]),  # as in
-              # classifier.EXPLAIN_METHODS, written out so that --help need not import Keras
-              default="occlusion", show_default=True,
-              help="how --explain measures a word: hide it (one batched pass per review), or "
-                   "integrate gradients from all words hidden to the review (JAX backend)")
+@click.option("--method", type=click.Choice(["occlusion", "integrated_gradients", "exact"]),
+              # as in classifier.EXPLAIN_METHODS, written out so that --help need not import Keras
+              default=None,
+              help="how --explain measures a word. Recurrent models: hide it (occlusion, the "
+                   "default; one batched pass per review), or integrate gradients from all words "
+                   "hidden to the review (JAX backend). nbsvm: exact (its share of the n-gram "
+                   "weights, the only method)")
 @click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")

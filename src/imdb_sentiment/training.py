@@ -14,7 +14,8 @@ import numpy as np
 from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
-from .model import build_model
+from .model import build_model, compile_model
+from .models import DEFAULT_KIND
 from .runtime import prepare_for_training
 from .text import Vocabulary, tokenize
 
@@ -44,6 +45,10 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     Training sets this process to reuse freed memory and to cache compiled XLA programs on
     disk (see ``runtime.py``).
     """
+    if config.kind != DEFAULT_KIND:
+        from .models import kind_class
+
+        return kind_class(config.kind).train(data, config, verbose=verbose)
     prepare_for_training()  # reuse freed memory; keep compiled programs on disk (runtime.py)
     keras.utils.set_random_seed(config.seed)
     train_set = data.train
@@ -60,7 +65,7 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     x_test = vocabulary.encode_batch(data.test.texts, config.maxlen)
     y_test = data.test.labels.astype("float32")
 
-    model = build_model(config)
+    model = compile_model(build_model(config), config)
     callbacks = list(callbacks)
     if config.validation_split:
         validation = (vocabulary.encode_batch(val_set.texts, config.maxlen),
