@@ -113,6 +113,10 @@ def test_predict_explain_and_evaluate_commands(nbsvm, nbsvm_bundle, toy_archive,
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["accuracy"] == pytest.approx(nbsvm.metrics["test_accuracy"])
+    assert metrics["ece"] == pytest.approx(nbsvm.metrics["test_ece"])
+    assert metrics["brier"] == pytest.approx(nbsvm.metrics["test_brier"])
+    assert (out / "reliability.png").stat().st_size > 1000
+    assert any(line.split()[:1] == ["ece"] for line in result.output.splitlines())
 
 
 def assert_one_line_error(result, message):

@@ -327,14 +327,15 @@ def _predict_to_terminal(classifier, batches, explain_top, method):
 @click.option("--label-column", default="label", show_default=True,
               help="column of labels: 0/1 or negative/positive (neg/pos, any case)")
 @click.option("--output-dir", type=click.Path(path_type=Path), default=None,
-              help="folder for metrics.json, confusion_matrix.png and roc.png "
+              help="folder for metrics.json, confusion_matrix.png, roc.png and reliability.png "
                    "[default: MODEL/evaluation/imdb-SPLIT, or MODEL/evaluation/INPUT-NAME]")
 def evaluate(model, data_path, split, input_path, input_format, text_column, encoding_errors,
              label_column, output_dir):
     """Measure MODEL on the IMDB test split (default) or on a labeled CSV/JSONL file.
 
-    Prints accuracy, loss, precision, recall, F1, ROC AUC and the confusion matrix, and writes
-    them as JSON with PNG plots of the confusion matrix and the ROC curve.
+    Prints accuracy, loss, precision, recall, F1, ROC AUC, the Brier score, the expected
+    calibration error (10 bins) and the confusion matrix, and writes them as JSON with PNG plots
+    of the confusion matrix, the ROC curve and the reliability diagram.
 
     \b
     imdb-sentiment evaluate runs/classic --data aclImdb_v1.tar.gz

@@ -89,7 +89,7 @@ def print_evaluation(console: Console, result: dict) -> None:
     metrics = Table(box=box.SIMPLE, header_style="bold")
     metrics.add_column("metric")
     metrics.add_column("value", justify="right")
-    for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc"):
+    for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc", "brier", "ece"):
         value = result[name]
         metrics.add_row(name, "n/a (one class)" if value is None else f"{value:.4f}")
     console.print(metrics)
