@@ -177,3 +177,24 @@ def test_ngram_features_equal_scikit_learns():
             unseen = [["a", "b", "q", "b", "c"], ["z", "z"]]
             np.testing.assert_array_equal(again.transform(unseen).toarray(),
                                           reference.transform(unseen)[:, order].toarray())
+
+
+def test_threshold_and_neutral_band(nbsvm, nbsvm_bundle, tmp_path):
+    p = nbsvm.predict_proba(REVIEWS)
+    cut = nbsvm.with_cut(0.9, (0.3, 0.7))
+    expected = ["neutral" if 0.3 <= q <= 0.7 else "positive" if q >= 0.9 else "negative"
+                for q in p]
+    assert [x.label for x in cut.predict(REVIEWS)] == expected
+    assert [e.prediction.label for e in cut.explain(REVIEWS)] == expected
+    assert [x.label for x in nbsvm.predict(REVIEWS)] == [  # the original keeps 0.5
+        "positive" if q >= 0.5 else "negative" for q in p]
+    out = tmp_path / "scored.csv"
+    result = run("predict", nbsvm_bundle, "--neutral", "0:1", "-o", out, *REVIEWS[:3])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().count(",neutral,") == 3
+    result = run("predict", nbsvm_bundle, "--threshold", "0", "the film was bad")
+    assert result.exit_code == 0 and "positive" in result.output
+    assert_one_line_error(run("predict", nbsvm_bundle, "--neutral", "0.6:0.4", "good"),
+                          "--neutral 0.6:0.4: needs 0 <= LOW <= HIGH <= 1")
+    assert_one_line_error(run("predict", nbsvm_bundle, "--neutral", "half", "good"),
+                          "--neutral takes LOW:HIGH, like 0.4:0.6, not 'half'")

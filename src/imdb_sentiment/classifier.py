@@ -9,6 +9,7 @@ Empty text is valid: a model gives its prior, and ``explain`` returns no tokens.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple, overload
@@ -45,9 +46,17 @@ class Explanation(NamedTuple):
         return sorted(self.tokens, key=lambda t: -abs(t.contribution))[:k]
 
 
-def prediction(probability: float) -> Prediction:
-    """The label at the 0.5 cut, with the probability."""
-    return Prediction(LABELS[int(probability >= 0.5)], float(probability))
+THRESHOLD = 0.5
+NEUTRAL = "neutral"  # the label of a probability inside the neutral band, when one is asked for
+
+
+def prediction(probability: float, threshold: float = THRESHOLD,
+               neutral: tuple[float, float] | None = None) -> Prediction:
+    """The label at ``threshold`` (positive from it on), or ``"neutral"`` when ``neutral`` =
+    ``(low, high)`` is given and ``low <= probability <= high``; with the probability."""
+    if neutral is not None and neutral[0] <= probability <= neutral[1]:
+        return Prediction(NEUTRAL, float(probability))
+    return Prediction(LABELS[int(probability >= threshold)], float(probability))
 
 
 class Classifier:
@@ -63,6 +72,7 @@ class Classifier:
 
             model = RecurrentModel(model, vocabulary, config)
         self.kind_model = model
+        self.cut = (THRESHOLD, None)  # threshold and neutral band of the labels (with_cut)
         self.history, self.metrics = history, metrics  # from training, when known
         self.labels = LABELS
 
@@ -95,15 +105,28 @@ class Classifier:
         """``P(positive) <float32>[len(texts)]``."""
         return self.kind_model.predict_proba(list(texts))
 
+    def with_cut(self, threshold: float = THRESHOLD,
+                 neutral: tuple[float, float] | None = None) -> Classifier:
+        """This classifier labelling at ``threshold`` (positive from it on), and "neutral"
+        inside ``neutral = (low, high)`` (ends included), in ``predict`` and ``explain``."""
+        if not 0.0 <= threshold <= 1.0:
+            raise UserError("the threshold must be in [0, 1]")
+        if neutral is not None and not 0.0 <= neutral[0] <= neutral[1] <= 1.0:
+            raise UserError("the neutral band LOW:HIGH needs 0 <= LOW <= HIGH <= 1")
+        other = copy.copy(self)
+        other.cut = (threshold, neutral)
+        return other
+
     @overload
     def predict(self, texts: str) -> Prediction: ...
     @overload
     def predict(self, texts: Sequence[str]) -> list[Prediction]: ...
 
     def predict(self, texts):
+        """Labels at 0.5 (positive from 0.5 on), or at the cut of :meth:`with_cut`."""
         if isinstance(texts, str):
             return self.predict([texts])[0]
-        return [prediction(p) for p in self.predict_proba(list(texts))]
+        return [prediction(p, *self.cut) for p in self.predict_proba(list(texts))]
 
     @overload
     def explain(self, texts: str, *, method: str | None = ...) -> Explanation: ...
@@ -127,4 +150,8 @@ class Classifier:
         if method not in methods:
             raise UserError(f"a {self.kind} model explains by {', '.join(methods)}, "
                             f"not {method}")
-        return self.kind_model.explain(list(texts), method)
+        explanations = self.kind_model.explain(list(texts), method)
+        if self.cut != (THRESHOLD, None):
+            explanations = [e._replace(prediction=prediction(e.prediction.probability, *self.cut))
+                            for e in explanations]
+        return explanations

@@ -237,9 +237,13 @@ def _load_classifier(model: Path):
                    "weights, the only method)")
 @click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="label positive from this P(positive) on")
+@click.option("--neutral", default=None, metavar="LOW:HIGH",
+              help="label reviews with LOW <= P(positive) <= HIGH neutral, e.g. 0.4:0.6")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 def predict(model, texts, input_path, input_format, text_column, encoding_errors, id_column,
-            output, explain, top, method, batch_size, quiet):
+            output, explain, top, method, batch_size, threshold, neutral, quiet):
     """Label reviews with MODEL (a bundle folder): from arguments, standard input or a file.
 
     With no TEXT and no --input, reviews are read from standard input, one per line. Ids are the
@@ -251,6 +255,7 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
     imdb-sentiment predict runs/classic --explain "The plot was thin but the acting was great."
     cat reviews.txt | imdb-sentiment predict runs/classic
     imdb-sentiment predict runs/classic --input reviews.csv --text-column review --output out.csv
+    imdb-sentiment predict runs/nbsvm --neutral 0.4:0.6 "It was fine, I suppose."
     """
     import sys
 
@@ -271,13 +276,26 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
         source = TextSource(input_path, format=input_format, text_column=text_column,
                             id_column=id_column, encoding_errors=encoding_errors)
         records = source
-    classifier = _load_classifier(model)
+    band = _neutral_band(neutral)
+    classifier = _load_classifier(model).with_cut(threshold, band)
     explain_top = top if explain else 0
     if output is not None:
         _predict_to_file(classifier, records, source, output, batch_size, explain_top, method,
                          quiet)
     else:
         _predict_to_terminal(classifier, batched(records, batch_size), explain_top, method)
+
+
+def _neutral_band(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        low, high = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise UserError(f"--neutral takes LOW:HIGH, like 0.4:0.6, not {text!r}") from None
+    if not 0.0 <= low <= high <= 1.0:
+        raise UserError(f"--neutral {text}: needs 0 <= LOW <= HIGH <= 1")
+    return low, high
 
 
 def _predict_to_file(classifier, records, source, output, batch_size, explain_top, method,
