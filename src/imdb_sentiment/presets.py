@@ -55,11 +55,11 @@ def preset_settings(name: str) -> dict:
     return dict(preset.settings)
 
 
-def configure(preset: str | None, options: dict, explicit: set[str]):
+def configure(preset: str | None, options: dict, given: set[str]):
     """The :class:`Config` of a command line: ``preset`` (None: the defaults) with the
-    ``options`` named in ``explicit`` (given by the user, not defaults) on top."""
+    ``options`` named in ``given`` (given by the user, not defaults) on top."""
     from .config import Config
 
     if preset is None:
         return Config(**options)
-    return Config.preset(preset, **{k: v for k, v in options.items() if k in explicit})
+    return Config.preset(preset, **{k: v for k, v in options.items() if k in given})
