@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from imdb_sentiment import Config, build_model
+from imdb_sentiment import Classifier, Config, build_model
 from imdb_sentiment.cli import main
 from imdb_sentiment.errors import UserError
 from imdb_sentiment.lazy_embedding import LazyEmbeddingModel, check_optimizer, lazy_adam_rows
@@ -106,5 +106,9 @@ def test_cli_option_trains_and_saves_a_stock_model(toy_archive, tmp_path):
     assert json.loads((out / "config.json").read_text())["config"]["embedding_update"] == "lazy"
     with zipfile.ZipFile(out / "model.keras") as archive:  # loads with plain Keras
         assert "LazyEmbeddingModel" not in archive.read("config.json").decode()
+    # loading builds the plain inference model: no optimizer, no lazy train_step (REVIEW 3.1)
+    loaded = Classifier.load(out)
+    assert not loaded.model.compiled and not isinstance(loaded.model, LazyEmbeddingModel)
+    assert loaded.predict("good").label in ("positive", "negative")
     bad = CliRunner().invoke(main, ["train", "--embedding-update", "sparse"])
     assert bad.exit_code != 0 and "'sparse' is not one of" in bad.output
