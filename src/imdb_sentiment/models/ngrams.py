@@ -29,15 +29,23 @@ MAX_KEY_BASE = 2_000_000  # B**3 must stay below 2**63
 class NgramVocabulary:
     """The n-grams kept from training, one column each, in the order of their keys."""
 
-    def __init__(self, words: Sequence[str], ngrams: Sequence[str], n: int):
+    def __init__(self, words: Sequence[str], ngrams: Sequence[str], n: int,
+                 digits: np.ndarray | None = None):
+        """``digits <int>[len(ngrams), n]``: each n-gram's word ids + 1, 0-padded on the right;
+        worked out from the n-gram texts when not given (slower: a Python loop)."""
         self.n, self.words = n, list(words)
         self.word_ids = {w: i for i, w in enumerate(self.words)}
         self.base = len(self.words) + 1
-        if self.base ** min(n, 3) >= 2**63 or n > 3:
+        if self.base >= MAX_KEY_BASE or not 1 <= n <= 3:
             raise UserError("n-gram vocabulary too large to key (at most trigrams, 2M words)")
         self.ngrams = list(ngrams)
-        ids = [[self.word_ids[w] for w in g.split(" ")] for g in self.ngrams]
-        self.keys = np.array([_key(g, self.base) for g in ids], dtype=np.int64)
+        if digits is None:
+            digits = [[self.word_ids[w] + 1 for w in g.split(" ")] for g in self.ngrams]
+            digits = np.array([d + [0] * (n - len(d)) for d in digits], dtype=np.int64)
+        self.digits = np.asarray(digits, dtype=np.int64).reshape(-1, n)
+        if len(self.digits) != len(self.ngrams) or (self.digits > len(self.words)).any():
+            raise ValueError("n-grams and their word ids disagree")
+        self.keys = _keys(self.digits, self.base)
         if len(self.keys) and (np.diff(self.keys) <= 0).any():
             raise ValueError("n-grams are not in key order")
 
@@ -66,31 +74,14 @@ class NgramVocabulary:
         # words of the kept n-grams, renumbered so that the vocabulary is self-contained
         digits = _digits(kept_keys, base, n)
         used = np.unique(digits[digits > 0]) - 1
-        vocabulary = cls([words[i] for i in used], [], n)
         remap = np.zeros(base, dtype=np.int64)
         remap[used + 1] = np.arange(1, len(used) + 1)
-        order = vocabulary._set_ngrams(remap[digits])
-        return vocabulary, matrix[:, order]
-
-    def _set_ngrams(self, digits: np.ndarray) -> np.ndarray:
-        """Columns from ``digits <int64>[columns, n]`` (word id + 1, 0 where the n-gram ends);
-        returns the order of ``digits``' rows that the columns follow (renumbering words in
-        their old order keeps it the identity)."""
-        keys = np.zeros(len(digits), dtype=np.int64)
-        for k in range(self.n):
-            present = digits[:, k] > 0
-            keys[present] = keys[present] * self.base + digits[present, k]
-        order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
+        digits = remap[digits]
+        words = [words[i] for i in used]
+        # renumbering the words in their old order keeps the key order: this is the identity
+        order = np.argsort(_keys(digits, len(words) + 1), kind="stable")
         digits = digits[order]
-        # the n-grams as text by vectorized joins (numpy StringDType), not a Python loop
-        words = np.array(["", *self.words], dtype=StringDType())
-        text = words[digits[:, 0]]
-        for k in range(1, self.n):
-            joined = text + " " + words[digits[:, k]]
-            text = np.where(digits[:, k] > 0, joined, text)
-        self.ngrams = text.tolist()
-        return order
+        return cls(words, _texts(words, digits), n, digits), matrix[:, order]
 
     def transform(self, token_lists: Sequence[list[str]]) -> sparse.csr_matrix:
         """``features <float64>[len(token_lists), len(self)]`` (CSR), 1 where an n-gram occurs."""
@@ -117,8 +108,9 @@ class NgramVocabulary:
         return {"n": self.n, "words": self.words, "ngrams": self.ngrams}
 
     @classmethod
-    def from_json(cls, data: dict) -> NgramVocabulary:
-        return cls(data["words"], data["ngrams"], int(data["n"]))
+    def from_json(cls, data: dict, digits: np.ndarray | None = None) -> NgramVocabulary:
+        """From :meth:`to_json`'s dict, and :attr:`digits` when saved beside it (fast)."""
+        return cls(data["words"], data["ngrams"], int(data["n"]), digits)
 
 
 def _unique(values: np.ndarray, inverse: bool = False):
@@ -139,11 +131,22 @@ def _lengths(token_lists) -> np.ndarray:
     return np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
 
 
-def _key(ids: list[int], base: int) -> int:
-    key = 0
-    for i in ids:
-        key = key * base + i + 1
-    return key
+def _keys(digits: np.ndarray, base: int) -> np.ndarray:
+    """The key of each row of ``digits`` (word ids + 1, 0-padded on the right)."""
+    keys = np.zeros(len(digits), dtype=np.int64)
+    for k in range(digits.shape[1]):
+        present = digits[:, k] > 0
+        keys[present] = keys[present] * base + digits[present, k]
+    return keys
+
+
+def _texts(words: list[str], digits: np.ndarray) -> list[str]:
+    """The n-grams as text, by vectorized joins (numpy's StringDType), not a Python loop."""
+    table = np.array(["", *words], dtype=StringDType())
+    text = table[digits[:, 0]]
+    for k in range(1, digits.shape[1]):
+        text = np.where(digits[:, k] > 0, text + " " + table[digits[:, k]], text)
+    return text.tolist()
 
 
 def _ngram_keys(flat: np.ndarray, lengths: np.ndarray, n: int, base: int, *,
