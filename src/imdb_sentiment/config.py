@@ -38,10 +38,11 @@ class Config:
     patience: int = 1  # epochs without validation improvement before early stopping
     seed: int = 1337  # same seed, same vocabulary order, same batches, same metrics
     # --- the nbsvm kind (models/linear.py); the fields above it uses: validation_split, seed ---
-    ngrams: int = 3  # features are the n-grams of 1..ngrams tokens (at most 3)
-    min_df: int = 1  # n-grams in fewer training reviews are dropped
-    c: float = 0.1  # liblinear's C: larger, less regularization
-    beta: float = 1.0  # interpolation towards the mean weight magnitude (1: none)
+    # (defaults: the nbsvm preset's, chosen on validation splits by bench/nbsvm_tune.py)
+    ngrams: int = 2  # features are the n-grams of 1..ngrams tokens (at most 3)
+    min_df: int = 2  # n-grams in fewer training reviews are dropped
+    c: float = 1.0  # liblinear's C: larger, less regularization
+    beta: float = 0.75  # interpolation towards the mean weight magnitude (1: none)
     linear_loss: str = "logistic"  # "logistic" (LogisticRegression) or "svm" (LinearSVC)
     calibration: str = "auto"  # Platt scaling fitted on the validation split: never, always, or
     # when the validation ECE is above 0.02
