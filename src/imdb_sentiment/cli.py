@@ -25,11 +25,12 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="imdb-sentiment")
 def main():
-    """Train and use recurrent sentiment classifiers on IMDB movie reviews.
+    """Train and use sentiment classifiers on IMDB movie reviews.
 
     \b
     imdb-sentiment train --output runs/classic      # the classic SimpleRNN
     imdb-sentiment train --cell lstm --output runs/lstm
+    imdb-sentiment train --preset nbsvm --output runs/nbsvm   # imdb-sentiment presets
     """
 
 
