@@ -198,3 +198,9 @@ def test_threshold_and_neutral_band(nbsvm, nbsvm_bundle, tmp_path):
                           "--neutral 0.6:0.4: needs 0 <= LOW <= HIGH <= 1")
     assert_one_line_error(run("predict", nbsvm_bundle, "--neutral", "half", "good"),
                           "--neutral takes LOW:HIGH, like 0.4:0.6, not 'half'")
+
+
+def test_a_damaged_weights_file_is_one_line(nbsvm_bundle, tmp_path):
+    broken = shutil.copytree(nbsvm_bundle, tmp_path / "broken")
+    (broken / "nbsvm.npz").write_bytes(b"not a zip file")
+    assert_one_line_error(run("predict", broken, "good"), f"bundle {broken} is damaged")

@@ -43,7 +43,8 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     holds the final test figures.
 
     Training sets this process to reuse freed memory and to cache compiled XLA programs on
-    disk (see ``runtime.py``).
+    disk (see ``runtime.py``). A ``config.kind`` other than the recurrent one is trained by its
+    own module (``models/``); the figures it returns are its own (no per-epoch history).
     """
     if config.kind != DEFAULT_KIND:
         from .models import kind_class

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -194,9 +195,12 @@ class NBSVM(KindModel):
     @classmethod
     def load(cls, folder: str | os.PathLike, config) -> NBSVM:
         folder = Path(folder)
-        with np.load(folder / WEIGHTS, allow_pickle=False) as arrays:
-            weights, r, bias = arrays["weights"], arrays["r"], float(arrays["bias"])
-            digits = arrays["ngram_words"]
+        try:
+            with np.load(folder / WEIGHTS, allow_pickle=False) as arrays:
+                weights, r, bias = arrays["weights"], arrays["r"], float(arrays["bias"])
+                digits = arrays["ngram_words"]
+        except zipfile.BadZipFile as error:  # not a ValueError: say "damaged" like the others
+            raise ValueError(f"{WEIGHTS}: {error}") from error
         vocabulary = NgramVocabulary.from_json(_read_json(folder / NGRAMS), digits)
         calibration = (Platt.from_json(_read_json(folder / CALIBRATION))
                        if (folder / CALIBRATION).is_file() else None)
