@@ -128,7 +128,7 @@ def assert_one_line_error(result, message):
 def test_a_recurrent_method_is_refused_for_nbsvm(nbsvm_bundle):
     assert_one_line_error(run("predict", nbsvm_bundle, "--explain", "--method", "occlusion",
                               "good"),
-                          "a nbsvm model explains by exact, not occlusion")
+                          "nbsvm models explain by exact, not occlusion")
 
 
 def test_unknown_kind_is_refused_in_one_line(nbsvm_bundle, tmp_path):

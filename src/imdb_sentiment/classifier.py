@@ -148,7 +148,7 @@ class Classifier:
         methods = self.kind_model.explain_methods
         method = method or methods[0]
         if method not in methods:
-            raise UserError(f"a {self.kind} model explains by {', '.join(methods)}, "
+            raise UserError(f"{self.kind} models explain by {', '.join(methods)}, "
                             f"not {method}")
         explanations = self.kind_model.explain(list(texts), method)
         if self.cut != (THRESHOLD, None):
