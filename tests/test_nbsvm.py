@@ -204,3 +204,14 @@ def test_a_damaged_weights_file_is_one_line(nbsvm_bundle, tmp_path):
     broken = shutil.copytree(nbsvm_bundle, tmp_path / "broken")
     (broken / "nbsvm.npz").write_bytes(b"not a zip file")
     assert_one_line_error(run("predict", broken, "good"), f"bundle {broken} is damaged")
+
+
+def test_every_bundle_carries_a_model_card(nbsvm_bundle, bundle):
+    card = (nbsvm_bundle / "MODEL_CARD.md").read_text()
+    assert card.startswith("# imdb-sentiment model: nbsvm (preset `nbsvm`)")
+    for heading in ("## Data", "## Settings", "## Test figures", "## Calibration",
+                    "## Intended use", "## Known limits"):
+        assert heading in card
+    assert "- `ngrams`: 2" in card and "accuracy:" in card
+    recurrent = (bundle / "MODEL_CARD.md").read_text()
+    assert recurrent.startswith("# imdb-sentiment model: recurrent") and "- `maxlen`:" in recurrent

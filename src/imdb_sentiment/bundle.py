@@ -25,6 +25,7 @@ FORMAT = "imdb-sentiment-bundle"
 FORMAT_VERSION = 1
 MODEL, VOCABULARY, CONFIG = "model.keras", "vocabulary.json", "config.json"
 HISTORY, METRICS, CURVES = "history.json", "metrics.json", "curves.png"
+MODEL_CARD = "MODEL_CARD.md"
 
 
 def is_bundle(path: Path) -> bool:
@@ -84,6 +85,9 @@ def _write(classifier, folder: Path) -> None:
         plot_history(classifier.history, folder / CURVES)
     if classifier.metrics:
         _write_json(folder / METRICS, classifier.metrics)
+    from .model_card import model_card
+
+    (folder / MODEL_CARD).write_text(model_card(classifier), encoding="utf-8")
 
 
 def load(path: str | os.PathLike):
