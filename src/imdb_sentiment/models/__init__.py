@@ -50,6 +50,12 @@ class KindModel:
 
     config = model = vocabulary = None
 
+    @classmethod
+    def train(cls, data, config, *, verbose="auto"):
+        """Fit on ``data.train`` (choices on validation splits of it), measure ``data.test``
+        once; returns a :class:`~imdb_sentiment.classifier.Classifier` with its ``metrics``."""
+        raise NotImplementedError
+
     def encode(self, texts: Sequence[str]):
         """Raw texts -> this kind's input for :meth:`predict_encoded`."""
         raise NotImplementedError
