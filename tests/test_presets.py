@@ -65,3 +65,22 @@ def test_presets_command_lists_every_preset_with_its_figures():
         if preset.measured:
             assert preset.measured in result.output and preset.command in result.output
     assert result.output.count("(not available yet)") == 2
+
+
+def test_compare_two_kinds(bundle, toy_archive, tmp_path):
+    nbsvm = tmp_path / "nbsvm"
+    assert run("train", "--preset", "nbsvm", "--data", toy_archive, "--output", nbsvm,
+               "-q").exit_code == 0
+    out = tmp_path / "curves.png"
+    result = CliRunner().invoke(main, ["compare", str(bundle), str(nbsvm), "-o", str(out)],
+                                terminal_width=200)
+    assert result.exit_code == 0, result.output
+    rows = {" ".join(line.split()[:-2]): line.split()[-2:] for line in result.output.splitlines()
+            if len(line.split()) >= 3}
+    assert rows["kind"] == ["recurrent", "nbsvm"] and "maxlen" in rows  # toy config differs
+    assert "ngrams" not in rows  # the same (default) value in both configs
+    metrics = json.loads((nbsvm / "metrics.json").read_text())
+    assert rows["test accuracy"][1] == f"{metrics['test_accuracy']:.4f}"
+    assert out.stat().st_size > 1000
+    missing = run("compare", bundle, tmp_path / "nothing")
+    assert missing.exit_code == 1 and f"no model bundle at {tmp_path / 'nothing'}" in missing.output

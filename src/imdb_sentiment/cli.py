@@ -396,5 +396,25 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, enc
         console.print(f"Wrote {path}", highlight=False, soft_wrap=True)
 
 
+@main.command()
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("comparison.png"),
+              show_default=True, help="PNG of every bundle's test accuracy and loss per epoch")
+def compare(bundles, output):
+    """Compare bundles: the settings that differ, the test figures, the curves in one PNG.
+
+    \b
+    imdb-sentiment compare runs/classic runs/lstm runs/nbsvm -o comparison.png
+    """
+    from rich.console import Console
+
+    from .compare import plot_curves, print_table, read_bundle
+
+    read = [read_bundle(path) for path in bundles]
+    console = Console()
+    print_table(console, read)
+    console.print(f"Wrote {plot_curves(read, output)}", highlight=False, soft_wrap=True)
+
+
 if __name__ == "__main__":
     main()
