@@ -74,7 +74,6 @@ def plot_curves(bundles: list[dict], path: str | os.PathLike) -> Path:
     from .plots import _save, plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    longest = max([len(b["history"]["loss"]) for b in bundles if b["history"]] or [1])
     for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
         for i, b in enumerate(bundles):
             values = (b["history"] or {}).get(f"test_{metric}")
@@ -83,8 +82,7 @@ def plot_curves(bundles: list[dict], path: str | os.PathLike) -> Path:
                 ax.plot(range(1, len(values) + 1), values, marker="o", color=f"C{i}",
                         label=b["name"])
             elif final is not None:
-                ax.plot([1, longest], [final, final], linestyle="--", color=f"C{i}",
-                        label=f"{b['name']} (no epochs)")
+                ax.axhline(final, linestyle="--", color=f"C{i}", label=f"{b['name']} (no epochs)")
         ax.set_title(f"test {metric}")
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
