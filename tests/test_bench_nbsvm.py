@@ -31,3 +31,10 @@ def test_presets_bench_prints_one_json_document(toy_archive):
     assert report["preset"] == "nbsvm" and [r["seed"] for r in report["runs"]] == [1, 2]
     assert report["summary"]["test_accuracy"]["min"] <= report["summary"]["test_accuracy"]["max"]
     assert report["featurizer"]["columns"] > 0 and report["runs"][0]["bundle_mb"] > 0
+
+
+def test_calibration_check_prints_a_line_per_seed(toy_archive):
+    rows = [json.loads(line) for line in run("nbsvm_calibration.py", "--data", toy_archive,
+                                             "--seeds", "1", "2").splitlines()]
+    assert [r["seed"] for r in rows] == [1, 2]
+    assert {"refit_raw", "refit_transferred_platt", "no_refit_platt"} <= set(rows[0])
