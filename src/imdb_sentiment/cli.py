@@ -83,7 +83,8 @@ _TRAIN_OPTIONS = [
     _opt("embedding_update", click.Choice(EMBEDDING_UPDATES),
          "Adam on the whole embedding table every step, or only on the rows the batch uses "
          "(faster; other numbers, see BENCHMARKS.md)"),
-    _opt("validation_split", float, "fraction of training reviews held out for early stopping"),
+    _opt("validation_split", float,
+         "fraction of training reviews held out: early stopping, or nbsvm's calibration"),
     _opt("patience", int, "epochs without validation improvement before stopping"),
     _opt("seed", int, "random seed: same seed, same run"),
     # the nbsvm kind (models/linear.py)
