@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import common  # noqa: E402
 from imdb_sentiment import Config, build_model  # noqa: E402
 from imdb_sentiment.lazy_embedding import lazy_adam_rows  # noqa: E402
+from imdb_sentiment.model import compile_model  # noqa: E402
 from imdb_sentiment.runtime import keep_freed_memory  # noqa: E402
 
 BATCH, MAXLEN, DIM, VOCAB, STEPS = 32, 80, 128, 20000, 100
@@ -50,7 +51,8 @@ def per_call_ms(call, *args, repeats: int = STEPS) -> float:
 
 def fit_ms(frozen_embedding: bool, x, y, fast: bool = True,
            embedding_update: str = "dense") -> float:
-    model = build_model(Config(embedding_update=embedding_update), fast=fast)
+    config = Config(embedding_update=embedding_update if fast else "dense")
+    model = compile_model(build_model(config, fast=fast), config)
     if frozen_embedding:
         model.get_layer("embedding").trainable = False
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])

@@ -34,7 +34,6 @@ import numpy as np
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 from imdb_sentiment import Classifier, load_imdb  # noqa: E402
-from imdb_sentiment.classifier import EXPLAIN_METHODS  # noqa: E402
 from imdb_sentiment.scoring import score_file  # noqa: E402
 from imdb_sentiment.sources import TextSource  # noqa: E402
 
@@ -68,7 +67,7 @@ def main() -> None:
             report["latency"] = timed(lambda: classifier.predict(review), args.calls)
         if "explain" in args.measure:
             review = median_length_review(test.texts)
-            for method in EXPLAIN_METHODS:
+            for method in classifier.kind_model.explain_methods:
                 report[f"explain_{method}"] = timed(
                     lambda m=method: classifier.explain(review, method=m), args.explain_calls)
             report["explain_review_tokens"] = len(classifier.explain(review).tokens)

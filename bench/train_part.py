@@ -14,10 +14,13 @@ recurrent layers with malloc as it comes: the state before ``recurrent.py`` and 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import keras
 
 from common import TEST_REVIEWS, TRAIN_REVIEWS, Workload, seconds
 from imdb_sentiment import Config, build_model
+from imdb_sentiment.model import compile_model
 from imdb_sentiment.runtime import keep_freed_memory
 from imdb_sentiment.training import EVAL_BATCH
 
@@ -29,6 +32,8 @@ def fit_rate(workload: Workload, config: Config, steps: int,
         keep_freed_memory()
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, fast=not baseline)
+    model = compile_model(model, config if not baseline else replace(config,
+                                                                     embedding_update="dense"))
     x = workload.x_train[:, -config.maxlen:]
     n = min(len(x), config.batch_size * steps) if steps else len(x)
     x, y = x[:n], workload.y_train[:n]

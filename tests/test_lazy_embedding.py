@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from imdb_sentiment import Config, build_model
+from imdb_sentiment import Classifier, Config, build_model
 from imdb_sentiment.cli import main
 from imdb_sentiment.errors import UserError
 from imdb_sentiment.lazy_embedding import LazyEmbeddingModel, check_optimizer, lazy_adam_rows
+from imdb_sentiment.model import compile_model
 
 ADAM = dict(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
 TINY = dict(max_features=300, maxlen=20, embedding_dim=8, units=8)
@@ -48,7 +49,8 @@ def test_rows_update_matches_definition_with_repeated_ids():
 
 def fit_steps(embedding_update: str, x, y, steps: int) -> keras.Model:
     keras.utils.set_random_seed(1)
-    model = build_model(Config(**TINY, embedding_update=embedding_update))
+    config = Config(**TINY, embedding_update=embedding_update)
+    model = compile_model(build_model(config), config)
     model.fit(x[: 16 * steps], y[: 16 * steps], batch_size=16, verbose=0, shuffle=False)
     return model
 
@@ -86,7 +88,8 @@ def test_other_optimizers_are_refused_in_one_line(optimizer):
 
 
 def test_frozen_table_is_refused_in_one_line():
-    model = build_model(Config(**TINY, embedding_update="lazy"))
+    config = Config(**TINY, embedding_update="lazy")
+    model = compile_model(build_model(config), config)
     model.get_layer("embedding").trainable = False
     model.compile(optimizer="adam", loss="binary_crossentropy")
     with pytest.raises(UserError, match="needs a trainable embedding table"):
@@ -103,5 +106,9 @@ def test_cli_option_trains_and_saves_a_stock_model(toy_archive, tmp_path):
     assert json.loads((out / "config.json").read_text())["config"]["embedding_update"] == "lazy"
     with zipfile.ZipFile(out / "model.keras") as archive:  # loads with plain Keras
         assert "LazyEmbeddingModel" not in archive.read("config.json").decode()
+    # loading builds the plain inference model: no optimizer, no lazy train_step (REVIEW 3.1)
+    loaded = Classifier.load(out)
+    assert not loaded.model.compiled and not isinstance(loaded.model, LazyEmbeddingModel)
+    assert loaded.predict("good").label in ("positive", "negative")
     bad = CliRunner().invoke(main, ["train", "--embedding-update", "sparse"])
     assert bad.exit_code != 0 and "'sparse' is not one of" in bad.output

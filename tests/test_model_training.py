@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from imdb_sentiment import Classifier, Config, UserError, build_model, load_imdb, train
+from imdb_sentiment.model import compile_model
 
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
@@ -16,7 +17,8 @@ def test_model_shapes_and_layers(cell):
     assert model.get_layer("embedding").input_dim == 50
     out = model.predict(np.zeros((5, 7), dtype="int32"), verbose=0)
     assert out.shape == (5, 1) and ((out > 0) & (out < 1)).all()
-    assert model.loss == "binary_crossentropy"
+    assert not model.compiled  # building is not compiling: loading makes no optimizer
+    assert compile_model(model, config).loss == "binary_crossentropy"
 
 
 def test_classic_defaults():

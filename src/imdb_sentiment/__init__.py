@@ -1,9 +1,10 @@
-"""imdb-sentiment: train and use recurrent sentiment classifiers on IMDB movie reviews.
+"""imdb-sentiment: train and use sentiment classifiers on IMDB movie reviews.
 
     from imdb_sentiment import Config, load_imdb, train, Classifier
     classifier = train(load_imdb("aclImdb_v1.tar.gz"), Config(cell="lstm"))
     classifier.save("runs/lstm")
     Classifier.load("runs/lstm").predict("A wonderful, moving film.")
+    train(load_imdb("aclImdb_v1.tar.gz"), Config.preset("nbsvm"))  # presets.py
 
 Keras runs on JAX unless KERAS_BACKEND says otherwise. Heavy modules load on first use, so the
 command line starts quickly.

@@ -1,8 +1,10 @@
-"""A trained classifier on disk: one folder of fixed file names, JSON and ``model.keras`` only.
+"""A trained classifier on disk: one folder of fixed file names, JSON, ``.keras`` and ``.npz``.
 
 Loading executes no code from the bundle: no pickle, and Keras ``safe_mode`` stays on.
-``model.keras`` holds Keras's own layers, so plain ``keras.saving.load_model`` reads it too;
-``load`` copies its weights into the model ``build_model`` makes from ``config.json``.
+``config.json`` names the model ``kind`` (none: the recurrent kind) and the kind's module reads
+its own files (``models/``): ``model.keras`` + ``vocabulary.json`` for the recurrent kind (Keras's
+own layers, so plain ``keras.saving.load_model`` reads it too), ``nbsvm.npz`` + ``ngrams.json``
++ ``calibration.json`` for ``nbsvm``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ FORMAT = "imdb-sentiment-bundle"
 FORMAT_VERSION = 1
 MODEL, VOCABULARY, CONFIG = "model.keras", "vocabulary.json", "config.json"
 HISTORY, METRICS, CURVES = "history.json", "metrics.json", "curves.png"
-REQUIRED = (CONFIG, VOCABULARY, MODEL)
+MODEL_CARD = "MODEL_CARD.md"
 
 
 def is_bundle(path: Path) -> bool:
@@ -58,14 +60,13 @@ def save(classifier, path: str | os.PathLike, *, force: bool = False) -> Path:
 
 def _write(classifier, folder: Path) -> None:
     from .config import LABELS
-    from .model import stock_model
     from .plots import plot_history
 
-    stock_model(classifier.model, classifier.config).save(folder / MODEL)
-    classifier.vocabulary.save(folder / VOCABULARY)
+    classifier.kind_model.save(folder)  # the kind's own files (models/)
     _write_json(folder / CONFIG, {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "kind": classifier.kind,
         "config": classifier.config.to_dict(),
         "labels": list(LABELS),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -75,6 +76,7 @@ def _write(classifier, folder: Path) -> None:
             "keras_backend": _backend(),
             "jax": version("jax"),
             "numpy": version("numpy"),
+            "scikit_learn": version("scikit-learn"),
             "python": platform.python_version(),
         },
     })
@@ -83,23 +85,22 @@ def _write(classifier, folder: Path) -> None:
         plot_history(classifier.history, folder / CURVES)
     if classifier.metrics:
         _write_json(folder / METRICS, classifier.metrics)
+    from .model_card import model_card
+
+    (folder / MODEL_CARD).write_text(model_card(classifier), encoding="utf-8")
 
 
 def load(path: str | os.PathLike):
     """Read a bundle back into a :class:`~imdb_sentiment.classifier.Classifier`."""
-    import keras
-
     from .classifier import Classifier
     from .config import LABELS, Config
-    from .model import build_model
-    from .text import Vocabulary
+    from .models import DEFAULT_KIND, KINDS, kind_class
 
     path = Path(path)
     if not path.is_dir():
         raise UserError(f"no model bundle at {path}")
-    for name in REQUIRED:
-        if not (path / name).is_file():
-            raise UserError(f"bundle {path} is missing {name}")
+    if not (path / CONFIG).is_file():
+        raise UserError(f"bundle {path} is missing {CONFIG}")
     meta = _read_json(path / CONFIG)
     if meta.get("format") != FORMAT:
         raise UserError(f"{path / CONFIG} is not an imdb-sentiment bundle")
@@ -110,17 +111,22 @@ def load(path: str | os.PathLike):
         )
     if tuple(meta.get("labels", ())) != LABELS:
         raise UserError(f"bundle {path} has labels {meta.get('labels')}, expected {list(LABELS)}")
-    config = Config.from_dict(meta["config"])
+    kind = meta.get("kind", DEFAULT_KIND)  # bundles from before kinds are recurrent
+    if kind not in KINDS:
+        raise UserError(f"bundle {path} holds a model of kind {kind!r}, which this version of "
+                        f"imdb-sentiment does not know (it knows {', '.join(sorted(KINDS))})")
+    kind_model = kind_class(kind)
+    for name in kind_model.files:
+        if not (path / name).is_file():
+            raise UserError(f"bundle {path} is missing {name}")
+    config = Config.from_dict({**meta["config"], "kind": kind})
     try:
-        vocabulary = Vocabulary.from_json(_read_json(path / VOCABULARY))
-        stored = keras.saving.load_model(path / MODEL, compile=False, safe_mode=True)
-        model = build_model(config)  # recurrent.py's layers predict faster than Keras's own
-        model.set_weights(stored.get_weights())
+        model = kind_model.load(path, config)
     except (KeyError, TypeError, ValueError, OSError) as error:
         raise UserError(f"bundle {path} is damaged: {error}") from error
     history = _read_json(path / HISTORY) if (path / HISTORY).is_file() else None
     metrics = _read_json(path / METRICS) if (path / METRICS).is_file() else None
-    return Classifier(model, vocabulary, config, history, metrics)
+    return Classifier(model, history=history, metrics=metrics)
 
 
 def _backend() -> str:

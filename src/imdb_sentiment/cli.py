@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import CELLS, EMBEDDING_UPDATES, Config
+from .config import CALIBRATIONS, CELLS, EMBEDDING_UPDATES, KIND_NAMES, LINEAR_LOSSES, Config
 from .errors import UserError
 from .scoring import BATCH_SIZE, TOP_WORDS
 
@@ -25,11 +25,12 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="imdb-sentiment")
 def main():
-    """Train and use recurrent sentiment classifiers on IMDB movie reviews.
+    """Train and use sentiment classifiers on IMDB movie reviews.
 
     \b
     imdb-sentiment train --output runs/classic      # the classic SimpleRNN
     imdb-sentiment train --cell lstm --output runs/lstm
+    imdb-sentiment train --preset nbsvm --output runs/nbsvm   # imdb-sentiment presets
     """
 
 
@@ -68,6 +69,7 @@ def _opt(name: str, type_, help_: str):
 
 
 _TRAIN_OPTIONS = [
+    _opt("kind", click.Choice(KIND_NAMES), "model kind: the recurrent network or NBSVM"),
     _opt("cell", click.Choice(CELLS), "recurrent layer"),
     _opt("max_features", int, "vocabulary size, ids 0-2 included"),
     _opt("maxlen", int, "tokens per review (longer ones keep their end)"),
@@ -81,9 +83,18 @@ _TRAIN_OPTIONS = [
     _opt("embedding_update", click.Choice(EMBEDDING_UPDATES),
          "Adam on the whole embedding table every step, or only on the rows the batch uses "
          "(faster; other numbers, see BENCHMARKS.md)"),
-    _opt("validation_split", float, "fraction of training reviews held out for early stopping"),
+    _opt("validation_split", float,
+         "fraction of training reviews held out: early stopping, or nbsvm's calibration"),
     _opt("patience", int, "epochs without validation improvement before stopping"),
     _opt("seed", int, "random seed: same seed, same run"),
+    # the nbsvm kind (models/linear.py)
+    _opt("ngrams", click.IntRange(1, 3), "nbsvm: n-grams of 1..N tokens"),
+    _opt("min_df", int, "nbsvm: drop n-grams in fewer training reviews"),
+    _opt("c", float, "nbsvm: liblinear's C (larger: less regularization)"),
+    _opt("beta", float, "nbsvm: interpolation towards the mean weight (1: none)"),
+    _opt("linear_loss", click.Choice(LINEAR_LOSSES), "nbsvm: logistic regression or linear SVM"),
+    _opt("calibration", click.Choice(CALIBRATIONS),
+         "nbsvm: Platt scaling on the validation split (auto: when its ECE > 0.02)"),
 ]
 
 
@@ -99,6 +110,8 @@ def train_options(f):
               show_default=True, help="bundle folder to write")
 @click.option("--force", is_flag=True, help="replace a bundle already at --output")
 @click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
+@click.option("--preset", default=None, metavar="NAME",
+              help="a named configuration (imdb-sentiment presets); options given override it")
 @click.option("--distributed", is_flag=True,
               help="data-parallel over several processes or hosts (JAX's runtime, gloo on "
                    "CPUs); each global batch of --batch-size is split over them")
@@ -111,8 +124,9 @@ def train_options(f):
               help="with --distributed: this one's, 0 saves the bundle [default: "
                    "$KERAS_DISTRIBUTION_PROCESS_ID]")
 @train_options
-def train(data_path, output, force, quiet, distributed, coordinator, processes, process_id,
-          **hyperparameters):
+@click.pass_context
+def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator, processes,
+          process_id, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
@@ -121,10 +135,17 @@ def train(data_path, output, force, quiet, distributed, coordinator, processes, 
     \b
     imdb-sentiment train --data aclImdb_v1.tar.gz --output runs/classic
     imdb-sentiment train --cell lstm --epochs 3 --validation-split 0.2 --output runs/lstm
+    imdb-sentiment train --preset nbsvm --output runs/nbsvm
     """
-    from .bundle import CURVES, is_bundle
+    from click.core import ParameterSource
 
-    config = Config(**hyperparameters)
+    from .bundle import CURVES, is_bundle
+    from .presets import configure
+
+    given = {name for name in hyperparameters
+             if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
+                                                       ParameterSource.DEFAULT_MAP)}
+    config = configure(preset, hyperparameters, given)
     if output.exists() and is_bundle(output) and not force:  # fail before spending the time
         raise UserError(f"output {output} already holds a bundle; use --force to replace it")
     from .data import load_imdb
@@ -139,7 +160,8 @@ def train(data_path, output, force, quiet, distributed, coordinator, processes, 
         if process() != 0:  # only process 0 writes; the others train with it and stop
             output, force = None, False
     imdb = load_imdb(data_path)
-    click.echo(f"Training {config.cell} on {len(imdb.train)} reviews from {imdb.source}")
+    name = config.cell if config.kind == "recurrent" else config.kind
+    click.echo(f"Training {name} on {len(imdb.train)} reviews from {imdb.source}")
     # The per-step bar is for terminals; a log or pipe gets one line per epoch.
     import sys
 
@@ -154,11 +176,38 @@ def train(data_path, output, force, quiet, distributed, coordinator, processes, 
         if output is None:
             click.echo("Trained; process 0 saved the bundle")
             return
-    _print_history(classifier.history)
     m = classifier.metrics
-    click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
-               f"(epoch {m['epoch']}, {m['test_reviews']} test reviews)")
-    click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
+    if classifier.history:
+        _print_history(classifier.history)
+        click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
+                   f"(epoch {m['epoch']}, {m['test_reviews']} test reviews)")
+        click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
+    else:
+        click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
+                   f"ROC AUC: {m['test_roc_auc']:.4f}   ECE: {m['test_ece']:.4f}   "
+                   f"(trained in {m['train_seconds']:.1f} s, {m['test_reviews']} test reviews)")
+        click.echo(f"Saved {output}/")
+
+
+@main.command()
+def presets():
+    """List the named configurations of train --preset, with their measured figures.
+
+    \b
+    imdb-sentiment presets
+    imdb-sentiment train --preset nbsvm --output runs/nbsvm
+    """
+    from .presets import PRESETS
+
+    for p in PRESETS.values():
+        click.echo(f"{p.name}{'' if p.available else '  (not available yet)'}")
+        click.echo(f"  {p.summary}")
+        if p.settings:
+            click.echo("  settings: " + " ".join(f"--{k.replace('_', '-')} {v}"
+                                                for k, v in p.settings.items()))
+        if p.measured:
+            click.echo(f"  measured: {p.measured}")
+            click.echo(f"  by: {p.command}")
 
 
 def _print_history(history: dict) -> None:
@@ -209,13 +258,19 @@ def _load_classifier(model: Path):
               help="show the words that drove each decision (adds top_words to --output)")
 @click.option("--top", type=click.IntRange(min=1), default=TOP_WORDS, show_default=True,
               help="words highlighted or listed per review with --explain")
-@click.option("--method", type=click.Choice(["occlusion", "integrated_gradients"]),  # as in
-              # classifier.EXPLAIN_METHODS, written out so that --help need not import Keras
-              default="occlusion", show_default=True,
-              help="how --explain measures a word: hide it (one batched pass per review), or "
-                   "integrate gradients from all words hidden to the review (JAX backend)")
+@click.option("--method", type=click.Choice(["occlusion", "integrated_gradients", "exact"]),
+              # as in classifier.EXPLAIN_METHODS, written out so that --help need not import Keras
+              default=None,
+              help="how --explain measures a word. Recurrent models: hide it (occlusion, the "
+                   "default; one batched pass per review), or integrate gradients from all words "
+                   "hidden to the review (JAX backend). nbsvm: exact (its share of the n-gram "
+                   "weights, the only method)")
 @click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="label positive from this P(positive) on")
+@click.option("--neutral", default=None, metavar="LOW:HIGH",
+              help="label reviews with LOW <= P(positive) <= HIGH neutral, e.g. 0.4:0.6")
 @click.option("-q", "--quiet", is_flag=True, help="no progress bar")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
               show_default=True,
@@ -228,7 +283,8 @@ def _load_classifier(model: Path):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="with --engine ray: model replicas [default: one per CPU of the cluster]")
 def predict(model, texts, input_path, input_format, text_column, encoding_errors, id_column,
-            output, explain, top, method, batch_size, quiet, engine, address, workers):
+            output, explain, top, method, batch_size, threshold, neutral, quiet, engine, address,
+            workers):
     """Label reviews with MODEL (a bundle folder): from arguments, standard input or a file.
 
     With no TEXT and no --input, reviews are read from standard input, one per line. Ids are the
@@ -240,18 +296,20 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
     imdb-sentiment predict runs/classic --explain "The plot was thin but the acting was great."
     cat reviews.txt | imdb-sentiment predict runs/classic
     imdb-sentiment predict runs/classic --input reviews.csv --text-column review --output out.csv
+    imdb-sentiment predict runs/nbsvm --neutral 0.4:0.6 "It was fine, I suppose."
     imdb-sentiment predict runs/classic --input 'dump/*.parquet' --output scored/ --engine ray
     """
     import sys
 
     from .sources import STDIN, Record, TextSource, batched
 
+    band = _neutral_band(neutral)
     if engine == "ray":
         return _predict_on_ray(model, texts, input_path, output, address, workers, quiet,
                                format=input_format, text_column=text_column,
                                id_column=id_column, encoding_errors=encoding_errors,
                                batch_size=batch_size, explain_top=top if explain else 0,
-                               method=method)
+                               method=method, threshold=threshold, neutral=band)
     if address is not None or workers is not None:
         raise UserError("--address and --workers apply to --engine ray only")
 
@@ -270,13 +328,25 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
         source = TextSource(input_path, format=input_format, text_column=text_column,
                             id_column=id_column, encoding_errors=encoding_errors)
         records = source
-    classifier = _load_classifier(model)
+    classifier = _load_classifier(model).with_cut(threshold, band)
     explain_top = top if explain else 0
     if output is not None:
         _predict_to_file(classifier, records, source, output, batch_size, explain_top, method,
                          quiet)
     else:
         _predict_to_terminal(classifier, batched(records, batch_size), explain_top, method)
+
+
+def _neutral_band(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        low, high = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise UserError(f"--neutral takes LOW:HIGH, like 0.4:0.6, not {text!r}") from None
+    if not 0.0 <= low <= high <= 1.0:
+        raise UserError(f"--neutral {text}: needs 0 <= LOW <= HIGH <= 1")
+    return low, high
 
 
 def _predict_to_file(classifier, records, source, output, batch_size, explain_top, method,
@@ -349,14 +419,15 @@ def _predict_to_terminal(classifier, batches, explain_top, method):
 @click.option("--label-column", default="label", show_default=True,
               help="column of labels: 0/1 or negative/positive (neg/pos, any case)")
 @click.option("--output-dir", type=click.Path(path_type=Path), default=None,
-              help="folder for metrics.json, confusion_matrix.png and roc.png "
+              help="folder for metrics.json, confusion_matrix.png, roc.png and reliability.png "
                    "[default: MODEL/evaluation/imdb-SPLIT, or MODEL/evaluation/INPUT-NAME]")
 def evaluate(model, data_path, split, input_path, input_format, text_column, encoding_errors,
              label_column, output_dir):
     """Measure MODEL on the IMDB test split (default) or on a labeled CSV/JSONL file.
 
-    Prints accuracy, loss, precision, recall, F1, ROC AUC and the confusion matrix, and writes
-    them as JSON with PNG plots of the confusion matrix and the ROC curve.
+    Prints accuracy, loss, precision, recall, F1, ROC AUC, the Brier score, the expected
+    calibration error (10 bins) and the confusion matrix, and writes them as JSON with PNG plots
+    of the confusion matrix, the ROC curve and the reliability diagram.
 
     \b
     imdb-sentiment evaluate runs/classic --data aclImdb_v1.tar.gz
@@ -396,6 +467,26 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, enc
     print_evaluation(console, result)
     for path in written:
         console.print(f"Wrote {path}", highlight=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("comparison.png"),
+              show_default=True, help="PNG of every bundle's test accuracy and loss per epoch")
+def compare(bundles, output):
+    """Compare bundles: the settings that differ, the test figures, the curves in one PNG.
+
+    \b
+    imdb-sentiment compare runs/classic runs/lstm runs/nbsvm -o comparison.png
+    """
+    from rich.console import Console
+
+    from .compare import plot_curves, print_table, read_bundle
+
+    read = [read_bundle(path) for path in bundles]
+    console = Console()
+    print_table(console, read)
+    console.print(f"Wrote {plot_curves(read, output)}", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ from .errors import UserError
 
 CELLS = ("simple_rnn", "lstm", "gru")
 EMBEDDING_UPDATES = ("dense", "lazy")  # Adam on the whole embedding table, or on its used rows
+KIND_NAMES = ("recurrent", "nbsvm")  # models/__init__.py KINDS, written out to import nothing
+LINEAR_LOSSES = ("logistic", "svm")  # models/linear.py LOSSES
+CALIBRATIONS = ("none", "platt", "auto")  # auto: Platt when validation ECE > ECE_LIMIT
 
 # The label mapping, defined once: id 0 is negative, id 1 is positive (aclImdb's neg/ and pos/).
 LABELS = ("negative", "positive")
@@ -16,6 +19,7 @@ LABELS = ("negative", "positive")
 
 @dataclass(frozen=True)
 class Config:
+    kind: str = "recurrent"  # the model kind (models/): the recurrent network, or "nbsvm"
     # --- text ---
     max_features: int = 20000  # keep only the 20k most frequent training words (ids 3..19999)
     maxlen: int = 80  # reviews are cut to their last 80 tokens ('pre' truncation and padding)
@@ -33,6 +37,15 @@ class Config:
     validation_split: float = 0.0  # >0: hold out training reviews for early stopping, not test
     patience: int = 1  # epochs without validation improvement before early stopping
     seed: int = 1337  # same seed, same vocabulary order, same batches, same metrics
+    # --- the nbsvm kind (models/linear.py); the fields above it uses: validation_split, seed ---
+    # (defaults: the nbsvm preset's, chosen on validation splits by bench/nbsvm_tune.py)
+    ngrams: int = 2  # features are the n-grams of 1..ngrams tokens (at most 3)
+    min_df: int = 2  # n-grams in fewer training reviews are dropped
+    c: float = 1.0  # liblinear's C: larger, less regularization
+    beta: float = 0.75  # interpolation towards the mean weight magnitude (1: none)
+    linear_loss: str = "logistic"  # "logistic" (LogisticRegression) or "svm" (LinearSVC)
+    calibration: str = "auto"  # Platt scaling fitted on the validation split: never, always, or
+    # when the validation ECE is above 0.02
 
     def __post_init__(self):
         checks = [
@@ -51,10 +64,28 @@ class Config:
              f"not {self.embedding_update!r}"),
             (0.0 <= self.validation_split < 1.0, "validation_split must be in [0, 1)"),
             (self.patience >= 0, "patience must be at least 0"),
+            (self.kind in KIND_NAMES,
+             f"kind must be one of {', '.join(KIND_NAMES)}, not {self.kind!r}"),
+            (1 <= self.ngrams <= 3, "ngrams must be 1, 2 or 3"),
+            (self.min_df >= 1, "min_df must be at least 1"),
+            (self.c > 0, "c must be positive"),
+            (0.0 < self.beta <= 1.0, "beta must be in (0, 1]"),
+            (self.linear_loss in LINEAR_LOSSES,
+             f"linear_loss must be one of {', '.join(LINEAR_LOSSES)}, not {self.linear_loss!r}"),
+            (self.calibration in CALIBRATIONS,
+             f"calibration must be one of {', '.join(CALIBRATIONS)}, not {self.calibration!r}"),
         ]
         for ok, message in checks:
             if not ok:
                 raise UserError(message)
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> Config:
+        """The named configuration of ``presets.py``, with ``overrides`` on top:
+        ``Config.preset("nbsvm", c=0.3)``."""
+        from .presets import preset_settings
+
+        return cls(**{**preset_settings(name), **overrides})
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

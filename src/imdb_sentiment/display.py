@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 POSITIVE_STYLE, NEGATIVE_STYLE, UNSEEN_STYLE = "bold green", "bold red", "dim"
+LABEL_STYLES = {"positive": POSITIVE_STYLE, "negative": NEGATIVE_STYLE, "neutral": "bold yellow"}
 
 
 def plain(console: Console) -> bool:
@@ -37,7 +38,7 @@ class PredictionTable:
         table.add_column("P(positive)", width=11, justify="right")
         table.add_column("review", no_wrap=True, overflow="ellipsis", ratio=1)
         for record, prediction in zip(records, predictions, strict=True):
-            style = POSITIVE_STYLE if prediction.label == "positive" else NEGATIVE_STYLE
+            style = LABEL_STYLES.get(prediction.label, "")
             table.add_row(str(record.id), Text(prediction.label, style=style),
                           f"{prediction.probability:.4f}", " ".join(record.text.split()))
         self.console.print(table)
@@ -73,7 +74,7 @@ def print_explanation(console: Console, record_id, explanation, top: int) -> Non
     words = ", ".join(f"{t.token} {t.contribution:+.3f}" for t in explanation.top(top)
                       if t.contribution)
     heading = Text(f"{record_id}  ", style="bold")
-    heading.append(p.label, style=POSITIVE_STYLE if p.label == "positive" else NEGATIVE_STYLE)
+    heading.append(p.label, style=LABEL_STYLES.get(p.label, ""))
     heading.append(f"  P(positive)={p.probability:.4f}  top: {words or '-'}")
     wrap = not console.is_terminal  # a pipe or file gets one line per review
     console.print(heading, soft_wrap=wrap)
@@ -89,7 +90,7 @@ def print_evaluation(console: Console, result: dict) -> None:
     metrics = Table(box=box.SIMPLE, header_style="bold")
     metrics.add_column("metric")
     metrics.add_column("value", justify="right")
-    for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc"):
+    for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc", "brier", "ece"):
         value = result[name]
         metrics.add_row(name, "n/a (one class)" if value is None else f"{value:.4f}")
     console.print(metrics)

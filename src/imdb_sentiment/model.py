@@ -17,13 +17,13 @@ FAST_LAYERS = {"simple_rnn": recurrent.SimpleRNN, "lstm": recurrent.LSTM, "gru":
 
 
 def build_model(config: Config = Config(), *, fast: bool = True) -> keras.Model:
-    """The classic Keras IMDB model, compiled with binary cross-entropy, Adam and accuracy.
+    """The classic Keras IMDB model, uncompiled: the graph only (``compile_model`` adds the
+    training machinery; loading a bundle never does).
 
     ``token ids <int32>[batch, maxlen]`` -> ``P(positive) <float32>[batch, 1]``
 
-    ``fast=False`` builds it from Keras's stock layers and ``keras.Model`` (what
-    :func:`stock_model` saves); otherwise the recurrent layer is ``recurrent.py``'s and, with
-    ``config.embedding_update == "lazy"``, the model a :class:`LazyEmbeddingModel`.
+    ``fast=False`` builds it from Keras's stock layers (what :func:`stock_model` saves);
+    otherwise the recurrent layer is ``recurrent.py``'s.
     """
     # token ids <int32>[batch, maxlen]: 0 padding, 1 start, 2 unknown word, 3.. words
     token_ids = keras.Input(shape=(config.maxlen,), dtype="int32", name="token_ids")
@@ -40,9 +40,15 @@ def build_model(config: Config = Config(), *, fast: bool = True) -> keras.Model:
     # P(positive) <float32>[batch, 1]
     probability = layers.Dense(1, activation="sigmoid", name="positive")(state)
 
-    lazy = fast and config.embedding_update == "lazy"
-    model = (LazyEmbeddingModel if lazy else keras.Model)(
-        token_ids, probability, name=f"imdb_{config.cell}")
+    return keras.Model(token_ids, probability, name=f"imdb_{config.cell}")
+
+
+def compile_model(model: keras.Model, config: Config = Config()) -> keras.Model:
+    """``model`` ready to train: binary cross-entropy, Adam and accuracy, and with
+    ``config.embedding_update == "lazy"`` re-wrapped as a :class:`LazyEmbeddingModel` (same
+    layers, same weights) whose ``fit`` updates only the embedding rows a batch uses."""
+    if config.embedding_update == "lazy":
+        model = LazyEmbeddingModel(model.inputs, model.outputs, name=model.name)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
         loss="binary_crossentropy",

@@ -67,6 +67,31 @@ def plot_roc(fpr: list[float], tpr: list[float], auc: float, path: str | os.Path
     return _save(fig, path)
 
 
+def plot_reliability(bins: dict, ece: float, path: str | os.PathLike) -> Path:
+    """The reliability diagram: per bin of P(positive), the share of positive reviews against
+    the mean predicted probability (on the diagonal when calibrated), with the bin counts."""
+    fig, (ax, counts) = plt.subplots(2, 1, figsize=(4.8, 5.6), sharex=True,
+                                     gridspec_kw={"height_ratios": [3, 1]})
+    edges = np.asarray(bins["edges"])
+    centers, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
+    rate = np.array([np.nan if r is None else r for r in bins["positive_rate"]])
+    mean = np.array([np.nan if m is None else m for m in bins["mean_probability"]])
+    ax.bar(centers, np.nan_to_num(rate), width=width * 0.9, alpha=0.6, label="positive share")
+    ax.plot(mean, rate, marker="o", color="C1", label="at mean P in bin")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="calibrated")
+    ax.set_ylabel("share of positive reviews")
+    ax.set_title(f"reliability (ECE {ece:.4f})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    counts.bar(centers, bins["count"], width=width * 0.9, color="grey")
+    counts.set_xlabel("P(positive)")
+    counts.set_ylabel("reviews")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def _save(fig, path: str | os.PathLike) -> Path:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp.png")

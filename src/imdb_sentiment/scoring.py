@@ -19,7 +19,7 @@ EXPLAIN_COLUMNS = [*COLUMNS, "top_words"]
 
 
 def score_batches(classifier, batches: Iterable[list[Record]], *, explain_top: int = 0,
-                  method: str = "occlusion") -> Iterator[tuple[list[Record], list]]:
+                  method: str | None = None) -> Iterator[tuple[list[Record], list]]:
     """Each batch with its :class:`Prediction` list, or, when ``explain_top`` > 0, its
     :class:`Explanation` list by ``method`` (see :meth:`Classifier.explain`)."""
     for batch in batches:
@@ -43,7 +43,7 @@ def result_row(record: Record, result, explain_top: int = 0) -> dict:
 
 
 def score_file(classifier, records: Iterable[Record], output: str | os.PathLike, *,
-               batch_size: int = BATCH_SIZE, explain_top: int = 0, method: str = "occlusion",
+               batch_size: int = BATCH_SIZE, explain_top: int = 0, method: str | None = None,
                on_batch: Callable[[int], None] | None = None) -> int:
     """Score ``records`` (a :class:`~imdb_sentiment.sources.TextSource` or any iterable) into
     ``output`` (.csv or .jsonl), ``batch_size`` at a time; returns the count.

@@ -15,7 +15,8 @@ from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
 from .errors import UserError
-from .model import build_model
+from .model import build_model, compile_model
+from .models import DEFAULT_KIND
 from .runtime import prepare_for_training
 from .text import Vocabulary, tokenize
 
@@ -44,9 +45,18 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     holds the final test figures.
 
     Training sets this process to reuse freed memory and to cache compiled XLA programs on
-    disk (see ``runtime.py``). ``distributed``: data-parallel over every process and device
-    that :func:`imdb_sentiment.distributed.initialize` joined (``distributed.py``).
+    disk (see ``runtime.py``). A ``config.kind`` other than the recurrent one is trained by its
+    own module (``models/``); the figures it returns are its own (no per-epoch history).
+    ``distributed``: data-parallel over every process and device that
+    :func:`imdb_sentiment.distributed.initialize` joined (``distributed.py``).
     """
+    if config.kind != DEFAULT_KIND:
+        if distributed:
+            raise UserError(f"--distributed trains the recurrent kind; {config.kind} trains in "
+                            f"one process")
+        from .models import kind_class
+
+        return kind_class(config.kind).train(data, config, verbose=verbose)
     if distributed and config.embedding_update == "lazy":
         raise UserError("the lazy embedding update does not run data-parallel: use "
                         "--embedding-update dense with --distributed")
@@ -70,7 +80,7 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
         from . import distributed as data_parallel
 
         data_parallel.data_parallel()
-    model = build_model(config)
+    model = compile_model(build_model(config), config)
     callbacks = list(callbacks)
     if config.validation_split:
         validation = (vocabulary.encode_batch(val_set.texts, config.maxlen),

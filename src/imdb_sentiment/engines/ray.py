@@ -39,7 +39,9 @@ class ShardOptions:
     encoding_errors: str = "strict"
     batch_size: int = 1000
     explain_top: int = 0
-    method: str = "occlusion"
+    method: str | None = None  # the kind's default
+    threshold: float = 0.5
+    neutral: tuple[float, float] | None = None
 
 
 def find_shards(pattern: str | os.PathLike) -> list[Path]:
@@ -83,8 +85,8 @@ class ShardScorer:
         files = _get(files_ref[0])
         for name, data in files.items():
             (folder / name).write_bytes(data)
-        self.classifier = Classifier.load(folder)
-        self.options = ShardOptions(**options)
+        self.options = o = ShardOptions(**options)
+        self.classifier = Classifier.load(folder).with_cut(o.threshold, o.neutral)
 
     def __call__(self, batch: dict) -> dict:
         from ..scoring import score_file

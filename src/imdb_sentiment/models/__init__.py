@@ -1,0 +1,81 @@
+"""Model kinds: one module each, and the registry that maps a bundle's ``kind`` to its class.
+
+A kind is a :class:`KindModel` subclass: it turns raw texts into its own input (``encode``),
+scores that input (``predict_encoded``), explains its decisions token by token (``explain``), and
+writes and reads its own files in a bundle folder (``save``/``load``). :class:`Classifier`
+delegates to it, so ``predict``, ``--explain`` and ``evaluate`` work the same for every kind.
+Adding a kind means one module here plus one line in :data:`KINDS`.
+
+A bundle whose ``config.json`` names no kind holds the recurrent kind (the only one before kinds
+existed), so older bundles load unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+
+# kind -> (module in this package, class name). Modules are imported on first use only, so
+# loading a linear bundle never imports Keras.
+KINDS = {
+    "recurrent": ("rnn", "RecurrentModel"),  # Embedding -> SimpleRNN/LSTM/GRU -> Dense (Keras)
+    "nbsvm": ("linear", "NBSVM"),  # naive-Bayes-scaled n-gram logistic regression (scikit-learn)
+}
+DEFAULT_KIND = "recurrent"
+
+
+def kind_class(kind: str) -> type[KindModel]:
+    """The class of ``kind``; an unknown kind is refused in one line."""
+    if kind not in KINDS:
+        raise UserError(f"unknown model kind {kind!r}; this version of imdb-sentiment knows "
+                        f"{', '.join(sorted(KINDS))}")
+    module, name = KINDS[kind]
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+class KindModel:
+    """What every kind provides. ``config`` is the :class:`~imdb_sentiment.config.Config` it was
+    built from; ``model`` and ``vocabulary`` are its own objects (a Keras model and word ids, or
+    linear weights and n-grams)."""
+
+    kind: str = ""
+    files: tuple[str, ...] = ()  # the bundle files ``save`` writes and ``load`` needs
+    explain_methods: tuple[str, ...] = ()  # the first is the default
+
+    config = model = vocabulary = None
+
+    @classmethod
+    def train(cls, data, config, *, verbose="auto"):
+        """Fit on ``data.train`` (choices on validation splits of it), measure ``data.test``
+        once; returns a :class:`~imdb_sentiment.classifier.Classifier` with its ``metrics``."""
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str]):
+        """Raw texts -> this kind's input for :meth:`predict_encoded`."""
+        raise NotImplementedError
+
+    def predict_encoded(self, encoded) -> np.ndarray:
+        """This kind's input -> ``P(positive) <float32>[n]``."""
+        raise NotImplementedError
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """``P(positive) <float32>[len(texts)]``."""
+        return self.predict_encoded(self.encode(texts))
+
+    def explain(self, texts: Sequence[str], method: str) -> list:
+        """One :class:`~imdb_sentiment.classifier.Explanation` per text."""
+        raise NotImplementedError
+
+    def save(self, folder: Path) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, config) -> KindModel:
+        """Read what :meth:`save` wrote; never executes code from the files."""
+        raise NotImplementedError

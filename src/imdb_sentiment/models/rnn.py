@@ -1,0 +1,142 @@
+"""The ``recurrent`` kind: Embedding -> SimpleRNN/LSTM/GRU -> Dense, on Keras (``model.py``).
+
+Text is tokenized exactly as in training (:func:`imdb_sentiment.text.tokenize`). A review of
+``maxlen`` tokens or more is judged on its last ``maxlen`` tokens: the 'pre' truncation of
+training keeps the last ``maxlen`` ids of ``[start, tokens...]``, so the start marker goes too.
+``explain`` marks the tokens the model did not see. Empty text is valid: the model sees only the
+start marker and gives its prior, and ``explain`` returns no tokens.
+
+The bundle holds ``model.keras`` (Keras's own layers, readable by plain
+``keras.saving.load_model``) and ``vocabulary.json``. Loading reads the weights with
+``safe_mode`` on into the uncompiled model :func:`~imdb_sentiment.model.build_model` makes (its
+faster layers): no optimizer, no training machinery.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ..text import PAD, Vocabulary, pad, tokenize
+from . import KindModel
+
+PREDICT_BATCH = 256  # rows per forward pass; smaller batches are padded to a power of two
+MODEL, VOCABULARY = "model.keras", "vocabulary.json"
+
+
+class RecurrentModel(KindModel):
+    kind = "recurrent"
+    files = (VOCABULARY, MODEL)
+    explain_methods = ("occlusion", "integrated_gradients")
+
+    def __init__(self, model: keras.Model, vocabulary: Vocabulary, config):
+        self.model, self.vocabulary, self.config = model, vocabulary, config
+        self._gradients = None  # built on the first integrated-gradients explanation
+
+    @classmethod
+    def train(cls, data, config, *, verbose="auto", callbacks=()):
+        """``training.train``: the Keras fit, with history and per-epoch test figures."""
+        from ..training import train
+
+        return train(data, config, verbose=verbose, callbacks=callbacks)
+
+    def encode(self, texts: Iterable[str]) -> np.ndarray:
+        """``token ids <int32>[n, maxlen]``, as the model was trained on."""
+        return self.vocabulary.encode_batch(texts, self.config.maxlen)
+
+    def predict_encoded(self, ids: np.ndarray) -> np.ndarray:
+        """``token ids <int32>[n, maxlen]`` -> ``P(positive) <float32>[n]``."""
+        out = np.empty(len(ids), dtype=np.float32)
+        for start in range(0, len(ids), PREDICT_BATCH):
+            chunk = ids[start : start + PREDICT_BATCH]
+            rows = len(chunk)
+            size = PREDICT_BATCH if rows == PREDICT_BATCH else 1 << (rows - 1).bit_length()
+            if size != rows:  # a few fixed shapes keep XLA from compiling every batch size
+                chunk = np.concatenate([chunk, np.zeros((size - rows, chunk.shape[1]), np.int32)])
+            out[start : start + rows] = np.asarray(self.model.predict_on_batch(chunk))[:rows, 0]
+        return out
+
+    def explain(self, texts: Sequence[str], method: str = "occlusion") -> list:
+        """``occlusion``: every seen token is replaced by padding in turn and the review scored
+        again; a review of n seen tokens takes ``n + 1`` rows, and the rows of all the reviews go
+        through the model together. ``integrated_gradients`` (JAX backend) integrates the
+        gradient on the path from the review with all its seen tokens hidden to the review
+        itself; the contributions then add up to the difference of the two probabilities."""
+        token_lists = [tokenize(text) for text in texts]
+        maxlen = self.config.maxlen
+        windows = pad([self.vocabulary.encode_tokens(t) for t in token_lists], maxlen)
+        # the window keeps the last maxlen ids of [start, tokens...]: a review of maxlen tokens
+        # or more loses its start marker and the model sees its last maxlen tokens
+        n_seen = np.array([min(len(t), maxlen) for t in token_lists], dtype=np.int64)
+        explain_windows = (self._occlusion if method == "occlusion"
+                           else self._integrated_gradients)
+        probabilities, contributions = explain_windows(windows, n_seen)
+        return [_explanation(tokens, p, row[maxlen - k:])
+                for tokens, p, row, k in zip(token_lists, probabilities, contributions, n_seen,
+                                             strict=True)]
+
+    def _occlusion(self, windows: np.ndarray, n_seen: np.ndarray):
+        """``windows <int32>[n, maxlen]``, ``n_seen <int64>[n]`` -> ``P(positive) <float32>[n]``
+        and ``contributions <float32>[n, maxlen]`` (0 where no seen token is)."""
+        maxlen = windows.shape[1]
+        # rows <int32>[sum(n_seen + 1), maxlen]: per review, the window itself, then one row per
+        # seen token with that token's column set to padding.
+        sizes = n_seen + 1
+        starts = np.cumsum(sizes) - sizes
+        review = np.repeat(np.arange(len(windows)), sizes)
+        k = np.arange(sizes.sum()) - starts[review]  # 0 for the window, j for the j-th seen token
+        rows = windows[review]
+        occluded = k > 0
+        columns = (maxlen - n_seen[review] + k - 1)[occluded]
+        rows[occluded, columns] = PAD
+        scores = self.predict_encoded(rows)
+        probabilities = scores[starts]
+        contributions = np.zeros(windows.shape, dtype=np.float32)
+        contributions[review[occluded], columns] = (probabilities[review] - scores)[occluded]
+        return probabilities, contributions
+
+    def _integrated_gradients(self, windows: np.ndarray, n_seen: np.ndarray):
+        """Same shapes as :meth:`_occlusion`."""
+        if self._gradients is None:
+            from ..gradients import IntegratedGradients
+
+            self._gradients = IntegratedGradients(self.model)
+        seen = np.arange(windows.shape[1])[None, :] >= windows.shape[1] - n_seen[:, None]
+        baselines = np.where(seen, PAD, windows).astype(np.int32)
+        return self.predict_encoded(windows), self._gradients(windows, baselines)
+
+    def save(self, folder: Path) -> None:
+        from ..model import stock_model
+
+        stock_model(self.model, self.config).save(folder / MODEL)
+        self.vocabulary.save(folder / VOCABULARY)
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, config) -> RecurrentModel:
+        from ..model import build_model
+        from ..text import Vocabulary
+
+        folder = Path(folder)
+        vocabulary = Vocabulary.load(folder / VOCABULARY)
+        stored = keras.saving.load_model(folder / MODEL, compile=False, safe_mode=True)
+        model = build_model(config)  # recurrent.py's layers predict faster than Keras's own
+        model.set_weights(stored.get_weights())
+        return cls(model, vocabulary, config)
+
+
+def _explanation(tokens: list[str], probability: float, seen_contributions: np.ndarray):
+    """``seen_contributions <float32>[n_seen]``: those of the last n_seen tokens."""
+    from ..classifier import Explanation, TokenContribution, prediction
+
+    first_seen = len(tokens) - len(seen_contributions)
+    contributions = np.zeros(len(tokens), dtype=np.float32)
+    contributions[first_seen:] = seen_contributions
+    return Explanation(
+        prediction(probability),
+        [TokenContribution(t, float(c), i >= first_seen)
+         for i, (t, c) in enumerate(zip(tokens, contributions, strict=True))],
+    )
