@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -50,6 +51,11 @@ def create_app(classifier, settings: ServeSettings | None = None) -> FastAPI:
         executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="model")
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(executor, warm_up, classifier)
+        # The model, Keras and JAX leave 326,000 long-lived objects; without this, every full
+        # garbage collection walked them all (232 ms) and stalled every request in flight for
+        # about 275 ms every 1-2 s under load (BENCHMARKS.md, "Serving").
+        gc.collect()
+        gc.freeze()
         common = dict(max_wait_ms=settings.max_wait_ms, max_queue=settings.max_queue,
                       executor=executor, on_batch=metrics.on_batch)
         app.state.predict = MicroBatcher(classifier.predict, max_batch=settings.max_batch,
