@@ -10,8 +10,10 @@ from . import __version__
 from .config import CALIBRATIONS, CELLS, EMBEDDING_UPDATES, KIND_NAMES, LINEAR_LOSSES, Config
 from .errors import UserError
 from .scoring import BATCH_SIZE, TOP_WORDS
+from .serve.settings import ServeSettings
 
 _DEFAULT = Config()
+_SERVE = ServeSettings()
 
 
 class _Group(click.Group):
@@ -487,6 +489,41 @@ def compare(bundles, output):
     console = Console()
     print_table(console, read)
     console.print(f"Wrote {plot_curves(read, output)}", highlight=False, soft_wrap=True)
+
+
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address to listen on; 0.0.0.0 opens the server to the network")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--max-batch", type=click.IntRange(min=1), default=_SERVE.max_batch,
+              show_default=True, help="reviews per model call when requests are batched")
+@click.option("--max-wait-ms", type=click.FloatRange(min=0), default=_SERVE.max_wait_ms,
+              show_default=True, help="how long a request waits for others to share its call; "
+                                      "--max-batch 1 --max-wait-ms 0 turns batching off")
+@click.option("--max-queue", type=click.IntRange(min=1), default=_SERVE.max_queue,
+              show_default=True, help="reviews waiting at most; beyond, 503 + Retry-After")
+def serve(model, host, port, max_batch, max_wait_ms, max_queue):
+    """Serve MODEL (a bundle folder) over HTTP until Ctrl-C or SIGTERM.
+
+    A web page at /, the JSON API at /v1/predict (docs at /docs), /v1/model, /health, /ready
+    and Prometheus metrics at /metrics. Needs the serve extra: pip install 'imdb-sentiment[serve]'.
+
+    \b
+    imdb-sentiment serve runs/classic
+    curl -s localhost:8000/v1/predict -H 'content-type: application/json' \\
+         -d '{"text": "A wonderful, moving film."}'
+    """
+    import dataclasses
+
+    try:
+        from .serve import run
+    except ImportError as error:
+        raise UserError(f"serve needs the serve extra ({error.name} is missing): "
+                        f"pip install 'imdb-sentiment[serve]'") from None
+    classifier = _load_classifier(model)
+    settings = dataclasses.replace(_SERVE, max_batch=max_batch, max_wait_ms=max_wait_ms,
+                                   max_queue=max_queue, model_name=model.resolve().name)
+    run(classifier, settings, host, port)
 
 
 if __name__ == "__main__":
