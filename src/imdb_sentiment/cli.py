@@ -491,6 +491,7 @@ def compare(bundles, output):
     console.print(f"Wrote {plot_curves(read, output)}", highlight=False, soft_wrap=True)
 
 
+@main.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to listen on; 0.0.0.0 opens the server to the network")

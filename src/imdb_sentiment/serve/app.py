@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .. import __version__
-from ..classifier import PREDICT_BATCH
+from ..models.rnn import PREDICT_BATCH
 from ..scoring import result_row
 from ..sources import Record
 from .batching import MicroBatcher, QueueFull
