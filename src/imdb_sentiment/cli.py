@@ -1,17 +1,25 @@
-"""The command line: thin commands over the library. A user error is one line and exit code 1."""
+"""The command line: thin commands over the library. A user error is one line and exit code 1;
+a usage error (unknown option, bad value for its type) is click's, exit code 2; Ctrl-C is 130."""
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
+import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .config import CELLS, EMBEDDING_UPDATES, Config
-from .errors import UserError
+from .errors import UserError, printable
 from .scoring import BATCH_SIZE, TOP_WORDS
 
 _DEFAULT = Config()
+
+
+_STDOUT_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EPIPE)
 
 
 class _Group(click.Group):
@@ -19,7 +27,51 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            raise click.ClickException(str(error)) from None
+            raise _failure(str(error), error.exit_code) from None
+        except KeyboardInterrupt:
+            raise _failure("interrupted", 130) from None
+        except OSError as error:  # our files raise UserError: a stream failed (stdout to a full
+            if error.filename is not None or error.errno not in _STDOUT_ERRORS:  # device)
+                raise
+            _silence_stdout()
+            raise _failure(f"cannot write to standard output: {error.strerror}", 1) from None
+
+
+def _failure(message: str, exit_code: int) -> click.ClickException:
+    """One line, whatever the message holds (paths and review text are data)."""
+    failure = click.ClickException(printable(" ".join(message.split())))
+    failure.exit_code = exit_code
+    return failure
+
+
+def _silence_stdout() -> None:
+    """Point the broken standard output at /dev/null, so that the flush at exit cannot fail
+    again with a second message."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError, TypeError):  # no file descriptor (tests)
+        pass
+
+
+class _PathType(click.Path):
+    """A path option; ``~`` and ``~user`` are expanded, and an unknown user is a usage error."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith("~"):
+            try:
+                value = str(Path(value).expanduser())
+            except RuntimeError:
+                self.fail(f"cannot expand {value!r}: no such user", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+PATH = _PathType(path_type=Path)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,11 +83,16 @@ def main():
     imdb-sentiment train --output runs/classic      # the classic SimpleRNN
     imdb-sentiment train --cell lstm --output runs/lstm
     """
+    from .runtime import check_backend
+
+    if hasattr(signal, "SIGXFSZ"):  # over `ulimit -f`, a write fails with EFBIG, not a kill
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    check_backend()
 
 
 def data_option(f):
     return click.option(
-        "--data", "data_path", type=click.Path(path_type=Path), default=None,
+        "--data", "data_path", type=PATH, default=None,
         help="aclImdb .tar.gz or extracted folder [default: $IMDB_SENTIMENT_DATA, else the "
              "canonical archive, downloaded and verified into the cache]",
     )(f)
@@ -95,12 +152,16 @@ def train_options(f):
 
 @main.command()
 @data_option
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("runs/classic"),
+@click.option("-o", "--output", type=PATH, default=Path("runs/classic"),
               show_default=True, help="bundle folder to write")
-@click.option("--force", is_flag=True, help="replace a bundle already at --output")
+@click.option("--force", is_flag=True,
+              help="replace a bundle already at --output (only its tool files; yours stay), "
+                   "or discard an interrupted run of it")
+@click.option("--resume", is_flag=True,
+              help="continue the interrupted run of --output from its last finished epoch")
 @click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
 @train_options
-def train(data_path, output, force, quiet, **hyperparameters):
+def train(data_path, output, force, resume, quiet, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
@@ -110,27 +171,47 @@ def train(data_path, output, force, quiet, **hyperparameters):
     imdb-sentiment train --data aclImdb_v1.tar.gz --output runs/classic
     imdb-sentiment train --cell lstm --epochs 3 --validation-split 0.2 --output runs/lstm
     """
-    from .bundle import CURVES, is_bundle
+    from .bundle import CURVES, check_output
 
     config = Config(**hyperparameters)
-    if output.exists() and is_bundle(output) and not force:  # fail before spending the time
-        raise UserError(f"output {output} already holds a bundle; use --force to replace it")
+    output = check_output(output, force=force)  # fail before spending the time
+    from . import checkpoint
     from .data import load_imdb
+    from .training import check_fits_memory
     from .training import train as train_model
 
+    progress = checkpoint.in_progress_dir(output)
+    if resume and not checkpoint.is_run(progress):
+        raise UserError(f"nothing to resume: no interrupted run of {output} ({progress})")
+    if not resume and progress.exists():
+        if not force:
+            raise UserError(
+                f"{output} has an interrupted run ({checkpoint.finished_epochs(progress)} epochs "
+                f"finished, in {progress}): add --resume to continue it, or --force to discard it")
+        checkpoint.discard(progress)
+    check_fits_memory(config)
     imdb = load_imdb(data_path)
-    click.echo(f"Training {config.cell} on {len(imdb.train)} reviews from {imdb.source}")
+    click.echo(f"Training {config.cell} on {len(imdb.train)} reviews from "
+               f"{printable(str(imdb.source))}")
     # The per-step bar is for terminals; a log or pipe gets one line per epoch.
-    import sys
-
     verbose = 2 if quiet or not sys.stdout.isatty() else 1
-    classifier = train_model(imdb, config, verbose=verbose)
+    try:
+        classifier = train_model(imdb, config, verbose=verbose, checkpoint_dir=progress,
+                                 resume=resume)
+    except checkpoint.Interrupted as error:
+        if error.epochs_done:
+            import shlex
+
+            again = [a for a in sys.argv[1:] if a != "--resume"]
+            error.args = (f"{error}; continue with: imdb-sentiment {shlex.join(again)} --resume",)
+        raise
     classifier.save(output, force=force)
+    checkpoint.discard(progress)
     _print_history(classifier.history)
     m = classifier.metrics
     click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
                f"(epoch {m['epoch']}, {m['test_reviews']} test reviews)")
-    click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
+    click.echo(printable(f"Saved {output}/ ; curves in {output / CURVES}"))
 
 
 def _print_history(history: dict) -> None:
@@ -166,15 +247,15 @@ def _load_classifier(model: Path):
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=PATH)
 @click.argument("texts", nargs=-1, metavar="[TEXT]...")
-@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
+@click.option("-i", "--input", "input_path", type=PATH, default=None,
               help="file of reviews: .txt (one per line), .csv or .jsonl; - for standard input")
 @input_options
 @click.option("--id-column", default=None,
               help="CSV/JSONL column copied to the output as id [default: id when the input "
                    "has one, else the line number]")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=PATH, default=None,
               help="write id, label, probability to this .csv or .jsonl (replaced if it exists) "
                    "instead of printing a table")
 @click.option("--explain", is_flag=True,
@@ -203,8 +284,6 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
     cat reviews.txt | imdb-sentiment predict runs/classic
     imdb-sentiment predict runs/classic --input reviews.csv --text-column review --output out.csv
     """
-    import sys
-
     from .sources import STDIN, Record, TextSource, batched
 
     if texts and input_path is not None:
@@ -222,6 +301,13 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
         source = TextSource(input_path, format=input_format, text_column=text_column,
                             id_column=id_column, encoding_errors=encoding_errors)
         records = source
+    if output is not None:  # everything about the output is known now: check it before the work
+        from .paths import check_file_output
+        from .sources import OUTPUT_FORMATS, format_of
+
+        format_of(output, None, OUTPUT_FORMATS)
+        check_file_output(output, input=None if source is None or source.path == STDIN
+                          else source.path)
     classifier = _load_classifier(model)
     explain_top = top if explain else 0
     if output is not None:
@@ -239,15 +325,12 @@ def _predict_to_file(classifier, records, source, output, batch_size, explain_to
 
     from .display import ScoringProgress
     from .scoring import score_file
-    from .sources import STDIN
-
-    if source is not None and source.path != STDIN and output.resolve() == source.path.resolve():
-        raise UserError(f"--output {output} is the input file; choose another path")
     stderr = Console(stderr=True)
     with ScoringProgress(stderr, source, enabled=not quiet) as on_batch:
         count = score_file(classifier, records, output, batch_size=batch_size,
                            explain_top=explain_top, method=method, on_batch=on_batch)
-    stderr.print(f"Wrote {count} predictions to {output}", highlight=False)
+    stderr.print(printable(f"Wrote {count} predictions to {output}"), highlight=False,
+                 markup=False)
 
 
 def _predict_to_terminal(classifier, batches, explain_top, method):
@@ -268,16 +351,16 @@ def _predict_to_terminal(classifier, batches, explain_top, method):
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=PATH)
 @data_option
 @click.option("--split", type=click.Choice(["test", "train"]), default=None,
               help="which IMDB split to measure [default: test]")
-@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
+@click.option("-i", "--input", "input_path", type=PATH, default=None,
               help="labeled .csv or .jsonl to measure instead of the IMDB data")
 @input_options
 @click.option("--label-column", default="label", show_default=True,
               help="column of labels: 0/1 or negative/positive (neg/pos, any case)")
-@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
+@click.option("--output-dir", type=PATH, default=None,
               help="folder for metrics.json, confusion_matrix.png and roc.png "
                    "[default: MODEL/evaluation/imdb-SPLIT, or MODEL/evaluation/INPUT-NAME]")
 def evaluate(model, data_path, split, input_path, input_format, text_column, encoding_errors,
@@ -303,6 +386,13 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, enc
         raise UserError("--format and --text-column apply to --input only")
     if input_path is not None and split is not None:
         raise UserError("--split chooses an IMDB split; it does not apply to --input")
+    report = output_dir or model / "evaluation" / (
+        input_path.stem if input_path is not None else f"imdb-{split or 'test'}")
+    from .paths import check_writable_parent
+
+    if report.exists() and not report.is_dir():
+        raise UserError(f"--output-dir {report} exists and is not a folder")
+    check_writable_parent(report / "metrics.json")
     classifier = _load_classifier(model)
     if input_path is not None:
         from .sources import TextSource, read_labeled
@@ -310,21 +400,19 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, enc
         labeled = read_labeled(TextSource(input_path, format=input_format,
                                           text_column=text_column, label_column=label_column,
                                           encoding_errors=encoding_errors))
-        name = input_path.stem
     else:
         from .data import load_imdb
 
         split = split or "test"
         labeled = getattr(load_imdb(data_path), split)
-        name = f"imdb-{split}"
     if not len(labeled):
         raise UserError(f"{input_path} holds no reviews")
     result = measure(classifier, labeled)
-    written = save_report(result, output_dir or model / "evaluation" / name)
+    written = save_report(result, report)
     console = Console()
     print_evaluation(console, result)
     for path in written:
-        console.print(f"Wrote {path}", highlight=False, soft_wrap=True)
+        console.print(printable(f"Wrote {path}"), highlight=False, markup=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

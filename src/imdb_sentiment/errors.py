@@ -8,6 +8,8 @@ prints it as one line and exits non-zero, never with a traceback. Anything else 
 class UserError(Exception):
     """A problem with the user's input, explained in one line."""
 
+    exit_code = 1
+
 
 _UNSAFE = None
 
