@@ -133,7 +133,7 @@ class Checkpoint(keras.callbacks.Callback):
             self._random_states = None
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.guard.steps != self.params.get("steps") or self.guard.bad_loss:
+        if self.guard.epoch_cut or self.guard.bad_loss:
             return  # an epoch cut short by Ctrl-C, or gone non-finite: not a finished epoch
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
@@ -221,14 +221,17 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
 
 class StopOnInterrupt(keras.callbacks.Callback):
     """The first Ctrl-C ends training after the step under way (the second one at once); a
-    non-finite loss ends it too. ``async_safe`` keeps Keras's asynchronous callback dispatch,
-    which a callback with a batch hook would otherwise turn off."""
+    loss that is not a finite number ends it at the end of its epoch.
 
-    async_safe = True
+    No batch hook on purpose: a callback with one turns off Keras's asynchronous callback
+    dispatch (every step would wait for the last), and marking it ``async_safe`` lets Keras read
+    a step's logs after JAX has reused their buffers when training stops mid-epoch. The signal
+    handler runs between steps and sets ``stop_training``, which ``fit`` checks after each step.
+    """
 
     def __init__(self):
         super().__init__()
-        self.interrupted, self.bad_loss, self.steps = False, None, 0
+        self.interrupted, self.bad_loss, self.epoch_cut = False, None, False
         self._previous = None
 
     def on_train_begin(self, logs=None):
@@ -244,17 +247,13 @@ class StopOnInterrupt(keras.callbacks.Callback):
     def _on_signal(self, signum, frame):
         if self.interrupted:
             raise KeyboardInterrupt
-        self.interrupted = True
+        self.interrupted = self.epoch_cut = True
         self.model.stop_training = True
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.steps = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
+    def on_epoch_end(self, epoch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and not np.isfinite(loss) and self.bad_loss is None:
-            self.bad_loss = (self.steps, float(loss))
+        if loss is not None and not np.isfinite(loss):
+            self.bad_loss = (epoch + 1, float(loss))
             self.model.stop_training = True
 
 

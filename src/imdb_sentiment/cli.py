@@ -305,9 +305,9 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
         from .paths import check_file_output
         from .sources import OUTPUT_FORMATS, format_of
 
-        format_of(output, None, OUTPUT_FORMATS)
         check_file_output(output, input=None if source is None or source.path == STDIN
                           else source.path)
+        format_of(output, None, OUTPUT_FORMATS)
     classifier = _load_classifier(model)
     explain_top = top if explain else 0
     if output is not None:

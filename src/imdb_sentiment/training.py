@@ -109,10 +109,9 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
               validation_batch_size=EVAL_BATCH, callbacks=[*callbacks, guard, saver],
               verbose=verbose)
     if guard.bad_loss:
-        step, loss = guard.bad_loss
-        raise UserError(f"training diverged: the loss became {loss} at step {step} of epoch "
-                        f"{saver.epochs_done + 1}; no model was saved (try a smaller "
-                        f"--learning-rate)")
+        epoch, loss = guard.bad_loss
+        raise UserError(f"training diverged: the loss of epoch {epoch} is {loss}; no model was "
+                        f"saved (try a smaller --learning-rate)")
     if guard.interrupted and saver.epochs_done < config.epochs and not (
             stop is not None and stop.stopped_epoch):
         raise Interrupted(saver.epochs_done, config.epochs, folder)
