@@ -84,7 +84,10 @@ def discard(folder: Path) -> None:
 
 def start(folder: Path, config, vocabulary, source: str) -> None:
     """Record what the run is, once, before the first epoch."""
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create {folder}: {error.strerror}") from error
     with atomic_file(folder / VOCABULARY) as file:
         file.write(json.dumps(vocabulary.to_json(), ensure_ascii=False))
     with atomic_file(folder / RUN) as file:
