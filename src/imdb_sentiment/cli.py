@@ -34,6 +34,8 @@ class _Group(click.Group):
             if error.filename is not None or error.errno not in _STDOUT_ERRORS:  # device)
                 raise
             _silence_stdout()
+            if error.errno == errno.EPIPE:  # `| head`: the reader has what it wanted
+                ctx.exit(1)
             raise _failure(f"cannot write to standard output: {error.strerror}", 1) from None
 
 
@@ -110,7 +112,7 @@ def data(data_path):
     from .text import tokenize
 
     imdb = load_imdb(data_path)
-    click.echo(f"source: {imdb.source}")
+    click.echo(f"source: {printable(str(imdb.source))}")
     for name, split in (("train", imdb.train), ("test", imdb.test)):
         positive = int(split.labels.sum())
         lengths = sorted(len(tokenize(t)) for t in split.texts[:: max(1, len(split) // 2000)])
