@@ -16,7 +16,7 @@ from .config import Config
 from .data import ImdbData
 from .model import build_model
 from .runtime import prepare_for_training
-from .text import Vocabulary, tokenize
+from .tokens import build_and_encode
 
 EVAL_BATCH = 1024  # evaluation has no gradients: bigger batches, same numbers, fewer steps
 
@@ -52,10 +52,7 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
         n_val = max(1, round(len(train_set) * config.validation_split))
         val_set, train_set = train_set.take(order[:n_val]), train_set.take(order[n_val:])
 
-    train_tokens = [tokenize(t) for t in train_set.texts]
-    vocabulary = Vocabulary.from_tokens(train_tokens, config.max_features)
-    x_train = vocabulary.encode_token_lists(train_tokens, config.maxlen)
-    del train_tokens
+    vocabulary, x_train = build_and_encode(train_set.texts, config.max_features, config.maxlen)
     y_train = train_set.labels.astype("float32")
     x_test = vocabulary.encode_batch(data.test.texts, config.maxlen)
     y_test = data.test.labels.astype("float32")
