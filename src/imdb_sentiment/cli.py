@@ -43,22 +43,38 @@ def data_option(f):
 
 @main.command()
 @data_option
-def data(data_path):
+@click.option("--no-cache", is_flag=True, help="count again even if the cache holds the counts")
+def data(data_path, no_cache):
     """Find (or download) the dataset and count its reviews.
 
     \b
     imdb-sentiment data --data aclImdb_v1.tar.gz
     """
+    from .data import resolve_data_path
+
+    source = resolve_data_path(data_path)
+    if no_cache:
+        splits = _count_reviews(source)
+    else:
+        from .cache import summary
+
+        splits = summary(source, lambda: _count_reviews(source))
+    click.echo(f"source: {source}")
+    for name, n, positive, median in splits:
+        click.echo(f"{name}: {n} reviews ({positive} positive, {n - positive} negative), "
+                   f"median {median} tokens")
+
+
+def _count_reviews(source: Path) -> list:
     from .data import load_imdb
     from .text import tokenize
 
-    imdb = load_imdb(data_path)
-    click.echo(f"source: {imdb.source}")
+    imdb = load_imdb(source)
+    splits = []
     for name, split in (("train", imdb.train), ("test", imdb.test)):
-        positive = int(split.labels.sum())
         lengths = sorted(len(tokenize(t)) for t in split.texts[:: max(1, len(split) // 2000)])
-        click.echo(f"{name}: {len(split)} reviews ({positive} positive, {len(split) - positive} "
-                   f"negative), median {lengths[len(lengths) // 2]} tokens")
+        splits.append([name, len(split), int(split.labels.sum()), lengths[len(lengths) // 2]])
+    return splits
 
 
 def _opt(name: str, type_, help_: str):
@@ -99,38 +115,55 @@ def train_options(f):
               show_default=True, help="bundle folder to write")
 @click.option("--force", is_flag=True, help="replace a bundle already at --output")
 @click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
+@click.option("--no-cache", is_flag=True,
+              help="read and encode the reviews even if the cache holds them (and cache nothing)")
 @train_options
-def train(data_path, output, force, quiet, **hyperparameters):
+def train(data_path, output, force, quiet, no_cache, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
-    are printed and the curves are written to OUTPUT/curves.png.
+    are printed and the curves are written to OUTPUT/curves.png. The reviews as ids are cached
+    (see `imdb-sentiment cache`), so a second run reads no archive.
 
     \b
     imdb-sentiment train --data aclImdb_v1.tar.gz --output runs/classic
     imdb-sentiment train --cell lstm --epochs 3 --validation-split 0.2 --output runs/lstm
     """
+    import sys
+
     from .bundle import CURVES, is_bundle
+    from .data import resolve_data_path
 
     config = Config(**hyperparameters)
     if output.exists() and is_bundle(output) and not force:  # fail before spending the time
         raise UserError(f"output {output} already holds a bundle; use --force to replace it")
-    from .data import load_imdb
+    source = resolve_data_path(data_path)
+    encoded = _encoded(source, config, use_cache=not no_cache)
     from .training import train as train_model
 
-    imdb = load_imdb(data_path)
-    click.echo(f"Training {config.cell} on {len(imdb.train)} reviews from {imdb.source}")
+    click.echo(f"Training {config.cell} on {len(encoded.x_train)} reviews from {source}")
     # The per-step bar is for terminals; a log or pipe gets one line per epoch.
-    import sys
-
     verbose = 2 if quiet or not sys.stdout.isatty() else 1
-    classifier = train_model(imdb, config, verbose=verbose)
+    classifier = train_model(encoded, config, verbose=verbose)
     classifier.save(output, force=force)
     _print_history(classifier.history)
     m = classifier.metrics
     click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
                f"(epoch {m['epoch']}, {m['test_reviews']} test reviews)")
     click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
+
+
+def _encoded(source: Path, config: Config, *, use_cache: bool):
+    """The reviews of ``source`` as ids for ``config``: from the cache, else read and encoded."""
+    from . import cache
+    from .data import load_imdb
+
+    def build():
+        return cache.encode_data(load_imdb(source), config)
+
+    if not use_cache:
+        return build()
+    return cache.load_or_build(source, config, build, note=lambda line: click.echo(line, err=True))
 
 
 def _print_history(history: dict) -> None:
@@ -325,6 +358,38 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, enc
     print_evaluation(console, result)
     for path in written:
         console.print(f"Wrote {path}", highlight=False, soft_wrap=True)
+
+
+@main.group()
+def cache():
+    """Show or clear what is cached: encoded reviews and compiled programs.
+
+    \b
+    imdb-sentiment cache info
+    imdb-sentiment cache clear
+    """
+
+
+@cache.command("info")
+def cache_info():
+    """List the cached files with their sizes."""
+    from .cache import entries
+    from .data import cache_dir
+
+    files = entries()
+    click.echo(f"cache folder: {cache_dir()}")
+    for path, size in files:
+        click.echo(f"{size / 1e6:10.1f} MB  {path.relative_to(cache_dir())}")
+    click.echo(f"{sum(size for _, size in files) / 1e6:10.1f} MB  in all")
+
+
+@cache.command("clear")
+def cache_clear():
+    """Remove the encoded reviews and compiled programs (a downloaded archive stays)."""
+    from .cache import clear
+    from .data import cache_dir
+
+    click.echo(f"Freed {clear() / 1e6:.1f} MB in {cache_dir()}")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from .cache import Encoded, encode_data
 from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
 from .model import build_model
 from .runtime import prepare_for_training
-from .tokens import build_and_encode
 
 EVAL_BATCH = 1024  # evaluation has no gradients: bigger batches, same numbers, fewer steps
 
@@ -34,34 +34,29 @@ class _TestMetrics(keras.callbacks.Callback):
         logs.update({f"test_{name}": value for name, value in results.items()})
 
 
-def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callbacks=()) -> Classifier:
+def train(data: ImdbData | Encoded, config: Config = Config(), *, verbose="auto",
+          callbacks=()) -> Classifier:
     """Fit a new model on ``data.train`` and measure it on ``data.test`` every epoch.
 
-    Returns a :class:`Classifier` whose ``history`` holds per-epoch ``loss``, ``accuracy``,
-    ``test_loss``, ``test_accuracy`` (and ``val_*`` with a validation split) and whose ``metrics``
-    holds the final test figures.
+    ``data`` is the reviews, or their :class:`~imdb_sentiment.cache.Encoded` arrays for this
+    ``config`` (``encode_data``). Returns a :class:`Classifier` whose ``history`` holds
+    per-epoch ``loss``, ``accuracy``, ``test_loss``, ``test_accuracy`` (and ``val_*`` with a
+    validation split) and whose ``metrics`` holds the final test figures.
 
     Training sets this process to reuse freed memory and to cache compiled XLA programs on
     disk (see ``runtime.py``).
     """
     prepare_for_training()  # reuse freed memory; keep compiled programs on disk (runtime.py)
     keras.utils.set_random_seed(config.seed)
-    train_set = data.train
-    if config.validation_split:
-        order = np.random.default_rng(config.seed).permutation(len(train_set))
-        n_val = max(1, round(len(train_set) * config.validation_split))
-        val_set, train_set = train_set.take(order[:n_val]), train_set.take(order[n_val:])
-
-    vocabulary, x_train = build_and_encode(train_set.texts, config.max_features, config.maxlen)
-    y_train = train_set.labels.astype("float32")
-    x_test = vocabulary.encode_batch(data.test.texts, config.maxlen)
-    y_test = data.test.labels.astype("float32")
+    encoded = data if isinstance(data, Encoded) else encode_data(data, config)
+    vocabulary = encoded.vocabulary
+    x_train, y_train = encoded.x_train, encoded.y_train
+    x_test, y_test = encoded.x_test, encoded.y_test
 
     model = build_model(config)
     callbacks = list(callbacks)
     if config.validation_split:
-        validation = (vocabulary.encode_batch(val_set.texts, config.maxlen),
-                      val_set.labels.astype("float32"))
+        validation = (encoded.x_val, encoded.y_val)
         callbacks += [
             _TestMetrics(x_test, y_test),
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
