@@ -86,13 +86,11 @@ def _write(classifier, folder: Path) -> None:
 
 
 def load(path: str | os.PathLike):
-    """Read a bundle back into a :class:`~imdb_sentiment.classifier.Classifier`."""
-    import keras
+    """Read a bundle back into a :class:`~imdb_sentiment.classifier.Classifier`.
 
-    from .classifier import Classifier
+    Keras and JAX are imported only once the bundle's files check out, so that a wrong path
+    fails at once."""
     from .config import LABELS, Config
-    from .model import build_model
-    from .text import Vocabulary
 
     path = Path(path)
     if not path.is_dir():
@@ -111,6 +109,14 @@ def load(path: str | os.PathLike):
     if tuple(meta.get("labels", ())) != LABELS:
         raise UserError(f"bundle {path} has labels {meta.get('labels')}, expected {list(LABELS)}")
     config = Config.from_dict(meta["config"])
+    import keras
+
+    from .classifier import Classifier
+    from .model import build_model
+    from .runtime import use_compilation_cache
+    from .text import Vocabulary
+
+    use_compilation_cache()  # the predict programs too: compiled once, then read from disk
     try:
         vocabulary = Vocabulary.from_json(_read_json(path / VOCABULARY))
         stored = keras.saving.load_model(path / MODEL, compile=False, safe_mode=True)

@@ -193,9 +193,9 @@ def input_options(f):
 
 
 def _load_classifier(model: Path):
-    from .classifier import Classifier
+    from .bundle import load  # checks the bundle's files before importing Keras
 
-    return Classifier.load(model)
+    return load(model)
 
 
 @main.command()
