@@ -82,6 +82,10 @@ class Classifier:
             out[start : start + rows] = np.asarray(self.model.predict_on_batch(chunk))[:rows, 0]
         return out
 
+    def predict_encoded(self, ids: np.ndarray) -> list[Prediction]:
+        """``token ids <int32>[n, maxlen]`` (from :meth:`encode`) -> n predictions."""
+        return [self._prediction(p) for p in self.predict_ids(ids)]
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """``P(positive) <float32>[len(texts)]``."""
         return self.predict_ids(self.encode(texts))
