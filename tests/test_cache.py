@@ -111,3 +111,24 @@ def test_cache_commands(toy_archive, cache_folder):
     cleared = runner.invoke(main, ["cache", "clear"])
     assert cleared.exit_code == 0 and "Freed" in cleared.output
     assert not list((cache_folder / "encoded").glob("*.npz"))
+
+
+def test_second_data_and_train_commands_read_no_archive(toy_archive, cache_folder, tmp_path,
+                                                        monkeypatch):
+    from click.testing import CliRunner
+
+    import imdb_sentiment.data
+
+    runner = CliRunner()
+    args = ["--data", str(toy_archive)]
+    assert runner.invoke(main, ["data", *args]).exit_code == 0
+    config = Config(max_features=50, maxlen=10)
+    cache.load_or_build(toy_archive, config, lambda: cache.encode_data(load_imdb(toy_archive),
+                                                                       config))
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the archive was read again")
+
+    monkeypatch.setattr(imdb_sentiment.data, "load_imdb", no_reading)
+    assert runner.invoke(main, ["data", *args]).exit_code == 0
+    assert cache.load_or_build(toy_archive, config, no_reading).x_train.shape[1] == 10
