@@ -55,7 +55,7 @@ def main(argv=None) -> dict:
         # `train` builds the product's model; the `keras` variant swaps in the stock layers
         with mock.patch.object(training, "build_model",
                                partial(build_model, fast=variant != "keras")):
-            classifier = train(data, config, verbose=0)
+            classifier = train(data.train, data.test, config, verbose=0)
         history = classifier.history
         layer = type(classifier.model.get_layer(options.cell))
         layers[variant] = f"{layer.__module__}.{layer.__name__}"

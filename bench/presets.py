@@ -1,6 +1,6 @@
 """A preset on the real data, several seeds: prints one JSON document.
 
-For each seed, ``train(imdb, Config.preset(NAME, seed=seed))`` exactly as
+For each seed, ``train(imdb.train, imdb.test, Config.preset(NAME, seed=seed))`` exactly as
 ``imdb-sentiment train --preset NAME`` runs it (for ``nbsvm`` the seed decides the validation
 split that calibration is fitted on, and liblinear's shuffling; the final fit is on all 25,000
 training reviews), then, from the saved and reloaded bundle: test accuracy, ROC AUC, ECE and
@@ -43,7 +43,7 @@ FIGURES = ("test_accuracy", "test_roc_auc", "test_ece", "test_brier", "train_sec
 def one_seed(imdb, preset: str, seed: int, folder: Path) -> dict:
     config = Config.preset(preset, seed=seed)
     start = time.perf_counter()
-    classifier = train(imdb, config, verbose=0)
+    classifier = train(imdb.train, imdb.test, config, verbose=0)
     train_s = time.perf_counter() - start
     path = classifier.save(folder / f"{preset}-{seed}")
     size = sum(p.stat().st_size for p in path.iterdir())

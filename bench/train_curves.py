@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     for cell in args.cells:
         timer = EpochTimer()
         config = Config(cell=cell, epochs=args.epochs, embedding_update=args.embedding_update)
-        classifier = train(imdb, config, verbose=0, callbacks=[timer])
+        classifier = train(imdb.train, imdb.test, config, verbose=0, callbacks=[timer])
         h = classifier.history
         report["cells"][cell] = {
             "epoch_train_s": [round(s, 2) for s in timer.seconds],

@@ -109,7 +109,8 @@ def trained(toy_archive, tiny_config):
     """A tiny model that has learned the toy set ("good" positive, "bad" negative)."""
     from imdb_sentiment import load_imdb, train
 
-    return train(load_imdb(toy_archive), tiny_config, verbose=0)
+    imdb = load_imdb(toy_archive)
+    return train(imdb.train, imdb.test, tiny_config, verbose=0)
 
 
 @pytest.fixture(scope="session")

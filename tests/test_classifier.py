@@ -7,7 +7,7 @@ import pytest
 
 from conftest import NEGATIVE, NEUTRAL, POSITIVE
 from imdb_sentiment import Classifier, Config, Explanation, Prediction, train
-from imdb_sentiment.data import ImdbData, LabeledTexts
+from imdb_sentiment.data import LabeledTexts
 
 REVIEWS = ["the movie was good", "the movie was bad", "great plot, wonderful actor",
            "awful and boring", "", "the film"]
@@ -56,8 +56,7 @@ def contrast_reviews(n: int, seed: int) -> LabeledTexts:
 def contrast_model():
     config = Config(max_features=40, maxlen=16, embedding_dim=8, units=8, dropout=0.0,
                     recurrent_dropout=0.0, batch_size=16, epochs=6, learning_rate=0.02, seed=7)
-    return train(ImdbData(contrast_reviews(600, 1), contrast_reviews(60, 2), None), config,
-                 verbose=0)
+    return train(contrast_reviews(600, 1), contrast_reviews(60, 2), config, verbose=0)
 
 
 def test_explain_ranks_the_sentiment_word_first(contrast_model):

@@ -1,10 +1,13 @@
 """imdb-sentiment: train and use sentiment classifiers on IMDB movie reviews.
 
-    from imdb_sentiment import Config, load_imdb, train, Classifier
-    classifier = train(load_imdb("aclImdb_v1.tar.gz"), Config(cell="lstm"))
+    from imdb_sentiment import Config, load_imdb, open_labeled, train, Classifier
+    imdb = load_imdb("aclImdb_v1.tar.gz")
+    classifier = train(imdb.train, imdb.test, Config(cell="lstm"))
     classifier.save("runs/lstm")
     Classifier.load("runs/lstm").predict("A wonderful, moving film.")
-    train(load_imdb("aclImdb_v1.tar.gz"), Config.preset("nbsvm"))  # presets.py
+    train(imdb.train, imdb.test, Config.preset("nbsvm"))  # presets.py
+    mine = open_labeled("labeled.csv", text_column="review", label_column="sentiment")
+    train(*mine.stratified_split(0.1, seed=1337), Config())  # labeled.py: your own data
 
 Keras runs on JAX unless KERAS_BACKEND says otherwise. Heavy modules load on first use, so the
 command line starts quickly.
@@ -23,6 +26,8 @@ _EXPORTS = {
     "load_imdb": "data",
     "iter_reviews": "data",
     "LabeledTexts": "data",
+    "open_labeled": "labeled",
+    "LabeledFile": "labeled",
     "tokenize": "text",
     "Vocabulary": "text",
     "pad": "text",

@@ -85,6 +85,10 @@ def _write(classifier, folder: Path) -> None:
         plot_history(classifier.history, folder / CURVES)
     if classifier.metrics:
         _write_json(folder / METRICS, classifier.metrics)
+    if getattr(classifier, "data", None):  # data.json (+ split.npz): files, sizes, split
+        from .labeled import save_record
+
+        save_record(folder, classifier.data)
     from .model_card import model_card
 
     (folder / MODEL_CARD).write_text(model_card(classifier), encoding="utf-8")
@@ -126,7 +130,11 @@ def load(path: str | os.PathLike):
         raise UserError(f"bundle {path} is damaged: {error}") from error
     history = _read_json(path / HISTORY) if (path / HISTORY).is_file() else None
     metrics = _read_json(path / METRICS) if (path / METRICS).is_file() else None
-    return Classifier(model, history=history, metrics=metrics)
+    classifier = Classifier(model, history=history, metrics=metrics)
+    from .labeled import load_record
+
+    classifier.data = load_record(path)
+    return classifier
 
 
 def _backend() -> str:

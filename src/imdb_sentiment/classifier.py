@@ -74,6 +74,7 @@ class Classifier:
         self.kind_model = model
         self.cut = (THRESHOLD, None)  # threshold and neutral band of the labels (with_cut)
         self.history, self.metrics = history, metrics  # from training, when known
+        self.data = None  # what it was trained and measured on (labeled.data_record), when known
         self.labels = LABELS
 
     # the kind's own objects: a Keras model and word ids, or linear weights and n-grams

@@ -114,6 +114,21 @@ def train_options(f):
 @click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
 @click.option("--preset", default=None, metavar="NAME",
               help="a named configuration (imdb-sentiment presets); options given override it")
+@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
+              help="your own labeled .csv, .jsonl or .parquet to train on instead of IMDB")
+@click.option("--test-input", type=click.Path(path_type=Path), default=None,
+              help="with --input: a labeled file to measure on [default: a stratified "
+                   "--test-fraction of --input, held out with --seed]")
+@click.option("--test-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.1, show_default=True,
+              help="with --input and no --test-input: share of each class held out for testing")
+@click.option("--text-column", default=None,
+              help="with --input: column holding the review [default: text]")
+@click.option("--label-column", default=None,
+              help="with --input: column of labels, 0/1 or negative/positive (neg/pos, any "
+                   "case) [default: label]")
+@click.option("--format", "input_format", type=click.Choice(["csv", "jsonl", "parquet"]),
+              default=None, help="with --input: file format [default: from the suffix]")
 @click.option("--distributed", is_flag=True,
               help="data-parallel over several processes or hosts (JAX's runtime, gloo on "
                    "CPUs); each global batch of --batch-size is split over them")
@@ -127,7 +142,8 @@ def train_options(f):
                    "$KERAS_DISTRIBUTION_PROCESS_ID]")
 @train_options
 @click.pass_context
-def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator, processes,
+def train(ctx, data_path, output, force, quiet, preset, input_path, test_input, test_fraction,
+          text_column, label_column, input_format, distributed, coordinator, processes,
           process_id, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
@@ -138,6 +154,7 @@ def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator
     imdb-sentiment train --data aclImdb_v1.tar.gz --output runs/classic
     imdb-sentiment train --cell lstm --epochs 3 --validation-split 0.2 --output runs/lstm
     imdb-sentiment train --preset nbsvm --output runs/nbsvm
+    imdb-sentiment train --input labeled.csv --text-column review --label-column sentiment
     """
     from click.core import ParameterSource
 
@@ -150,6 +167,8 @@ def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator
     config = configure(preset, hyperparameters, given)
     if output.exists() and is_bundle(output) and not force:  # fail before spending the time
         raise UserError(f"output {output} already holds a bundle; use --force to replace it")
+    own = _own_data(ctx, data_path, input_path, test_input, test_fraction, config.seed,
+                    text_column=text_column, label_column=label_column, format=input_format)
     from .data import load_imdb
     from .training import train as train_model
 
@@ -161,14 +180,17 @@ def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator
         initialize(coordinator, processes, process_id)
         if process() != 0:  # only process 0 writes; the others train with it and stop
             output, force = None, False
-    imdb = load_imdb(data_path)
+    imdb = load_imdb(data_path) if own is None else None
+    train_set = imdb.train if own is None else own[0]
     name = config.cell if config.kind == "recurrent" else config.kind
-    click.echo(f"Training {name} on {len(imdb.train)} reviews from {imdb.source}")
+    click.echo(f"Training {name} on {len(train_set)} reviews from "
+               f"{imdb.source if own is None else input_path}")
     # The per-step bar is for terminals; a log or pipe gets one line per epoch.
     import sys
 
     verbose = 2 if quiet or not sys.stdout.isatty() else 1
-    classifier = train_model(imdb, config, verbose=verbose, distributed=distributed)
+    classifier = train_model(*((imdb,) if own is None else own), config, verbose=verbose,
+                             distributed=distributed)
     if output is not None:
         classifier.save(output, force=force)
     if distributed:
@@ -186,9 +208,45 @@ def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator
         click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
     else:
         click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
-                   f"ROC AUC: {m['test_roc_auc']:.4f}   ECE: {m['test_ece']:.4f}   "
+                   f"ROC AUC: {_figure(m['test_roc_auc'])}   ECE: {m['test_ece']:.4f}   "
                    f"(trained in {m['train_seconds']:.1f} s, {m['test_reviews']} test reviews)")
         click.echo(f"Saved {output}/")
+
+
+def _own_data(ctx, data_path, input_path, test_input, test_fraction, seed, **columns):
+    """``(train_set, test_set)`` of ``train --input``, every file checked first; None for IMDB."""
+    from click.core import ParameterSource
+
+    if input_path is None:
+        given = [f"--{name.replace('_', '-')}" for name in
+                 ("test_input", "test_fraction", "text_column", "label_column", "input_format")
+                 if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
+                                                           ParameterSource.DEFAULT_MAP)]
+        if given:
+            raise UserError(f"{', '.join(given).replace('input-format', 'format')} apply to "
+                            f"--input (your own labeled file)")
+        return None
+    if data_path is not None:
+        raise UserError("give --data (the IMDB archive) or --input (your own labeled file), "
+                        "not both")
+    from .labeled import open_labeled, require_both_classes
+
+    labeled = open_labeled(input_path, **columns)
+    require_both_classes(labeled.labels, str(input_path))
+    if test_input is None:
+        train_set, test_set = labeled.stratified_split(test_fraction, seed)
+        click.echo(f"Holding out {test_fraction * 100:g}% of each class for testing (seed {seed}): "
+                   f"{len(test_set)} of {len(labeled)} reviews")
+        return train_set, test_set
+    if ctx.get_parameter_source("test_fraction") not in (ParameterSource.DEFAULT,
+                                                         ParameterSource.DEFAULT_MAP):
+        raise UserError("--test-fraction holds out part of --input; with --test-input it "
+                        "does not apply")
+    return labeled, open_labeled(test_input, **columns)
+
+
+def _figure(value) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 @main.command()

@@ -92,12 +92,17 @@ class TextSource:
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[Record]:
+        yield from self._records(self.rows())
+
+    def rows(self) -> Iterator[tuple[int, dict]]:
+        """``(line, {column: value})`` as read, before any column is picked or checked: for
+        readers that take their own columns (``labeled.py`` reads labels in a first pass)."""
         if self.format == "parquet":
-            yield from self._records(self._parquet_rows())
+            yield from self._parquet_rows()
             return
         with self._open() as stream:
             rows = {"txt": _txt_rows, "csv": _csv_rows, "jsonl": _jsonl_rows}[self.format]
-            yield from self._records(rows(self._lines(stream), self.name))
+            yield from rows(self._lines(stream), self.name)
 
     def batches(self, size: int) -> Iterator[list[Record]]:
         """Lists of at most ``size`` records, in file order."""
@@ -170,14 +175,21 @@ class TextSource:
         return row[column]
 
 
-def parse_label(value, line: int, name: str) -> int:
-    """0/1 (number or string) or negative/positive (also neg/pos, any case) -> 0 or 1."""
+def label_id(value) -> int | None:
+    """0/1 (number or string) or negative/positive (also neg/pos, any case) -> 0 or 1; None for
+    anything else."""
     key = value.strip().lower() if isinstance(value, str) else (
         str(value) if isinstance(value, int) and not isinstance(value, bool) else None)
-    if key not in _LABEL_VALUES:
+    return _LABEL_VALUES.get(key)
+
+
+def parse_label(value, line: int, name: str) -> int:
+    """:func:`label_id`, or a UserError naming the line."""
+    label = label_id(value)
+    if label is None:
         raise UserError(f"{name} line {line}: label {json.dumps(value)} is neither 0/1 nor "
                         f"negative/positive")
-    return _LABEL_VALUES[key]
+    return label
 
 
 def read_labeled(source: TextSource):

@@ -14,11 +14,11 @@ import numpy as np
 from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
+from .encoding import encode_sets
 from .errors import UserError
 from .model import build_model, compile_model
 from .models import DEFAULT_KIND
 from .runtime import prepare_for_training
-from .text import Vocabulary, tokenize
 
 EVAL_BATCH = 1024  # evaluation has no gradients: bigger batches, same numbers, fewer steps
 
@@ -36,9 +36,16 @@ class _TestMetrics(keras.callbacks.Callback):
         logs.update({f"test_{name}": value for name, value in results.items()})
 
 
-def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callbacks=(),
+def train(train_set, test_set=None, config: Config = Config(), *, verbose="auto", callbacks=(),
           distributed: bool = False) -> Classifier:
-    """Fit a new model on ``data.train`` and measure it on ``data.test`` every epoch.
+    """Fit a new model on ``train_set`` and measure it on ``test_set`` every epoch.
+
+    The sets are labeled reviews: in memory (:class:`~imdb_sentiment.data.LabeledTexts`, as
+    ``load_imdb`` gives them) or in a file (:class:`~imdb_sentiment.labeled.LabeledFile`, from
+    ``open_labeled``: streamed, see ``encoding.py``). ``train(train_set, test_set, config)``;
+    ``train(load_imdb(), config)`` is short for ``train(imdb.train, imdb.test, config)``.
+    The classifier's ``data`` says what it was trained and measured on (the bundle's
+    ``data.json``).
 
     Returns a :class:`Classifier` whose ``history`` holds per-epoch ``loss``, ``accuracy``,
     ``test_loss``, ``test_accuracy`` (and ``val_*`` with a validation split) and whose ``metrics``
@@ -50,31 +57,27 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     ``distributed``: data-parallel over every process and device that
     :func:`imdb_sentiment.distributed.initialize` joined (``distributed.py``).
     """
+    train_set, test_set, config, record = _sets(train_set, test_set, config)
     if config.kind != DEFAULT_KIND:
         if distributed:
             raise UserError(f"--distributed trains the recurrent kind; {config.kind} trains in "
                             f"one process")
+        from .labeled import in_memory
         from .models import kind_class
 
-        return kind_class(config.kind).train(data, config, verbose=verbose)
+        classifier = kind_class(config.kind).train(in_memory(train_set), in_memory(test_set),
+                                                   config, verbose=verbose)
+        classifier.data = record
+        return classifier
     if distributed and config.embedding_update == "lazy":
         raise UserError("the lazy embedding update does not run data-parallel: use "
                         "--embedding-update dense with --distributed")
     prepare_for_training()  # reuse freed memory; keep compiled programs on disk (runtime.py)
     keras.utils.set_random_seed(config.seed)
-    train_set = data.train
-    if config.validation_split:
-        order = np.random.default_rng(config.seed).permutation(len(train_set))
-        n_val = max(1, round(len(train_set) * config.validation_split))
-        val_set, train_set = train_set.take(order[:n_val]), train_set.take(order[n_val:])
-
-    train_tokens = [tokenize(t) for t in train_set.texts]
-    vocabulary = Vocabulary.from_tokens(train_tokens, config.max_features)
-    x_train = vocabulary.encode_token_lists(train_tokens, config.maxlen)
-    del train_tokens
-    y_train = train_set.labels.astype("float32")
-    x_test = vocabulary.encode_batch(data.test.texts, config.maxlen)
-    y_test = data.test.labels.astype("float32")
+    encoded = encode_sets(train_set, test_set, config)  # streamed; the validation split drawn
+    vocabulary = encoded.vocabulary
+    x_train, y_train = encoded.x_train, encoded.y_train
+    x_test, y_test = encoded.x_test, encoded.y_test
 
     if distributed:  # before the model: its variables are laid out over every device
         from . import distributed as data_parallel
@@ -83,8 +86,7 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     model = compile_model(build_model(config), config)
     callbacks = list(callbacks)
     if config.validation_split:
-        validation = (vocabulary.encode_batch(val_set.texts, config.maxlen),
-                      val_set.labels.astype("float32"))
+        validation = (encoded.x_val, encoded.y_val)
         callbacks += [
             _TestMetrics(x_test, y_test),
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
@@ -99,7 +101,10 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
             seed=config.seed, test=(x_test, y_test),
             validation=validation if config.validation_split else None,
             callbacks=[c for c in callbacks if not isinstance(c, _TestMetrics)], verbose=verbose)
-        return _distributed_result(model, fit, vocabulary, config, data_parallel, x_test, y_test)
+        classifier = _distributed_result(model, fit, vocabulary, config, data_parallel, x_test,
+                                         y_test)
+        classifier.data = record
+        return classifier
     fit = model.fit(x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
                     validation_data=validation, validation_batch_size=EVAL_BATCH,
                     callbacks=callbacks, verbose=verbose)
@@ -113,7 +118,25 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
         best = int(np.argmin(history["val_loss"]))
         metrics = {"test_loss": float(loss), "test_accuracy": float(accuracy), "epoch": best + 1}
     metrics["test_reviews"] = len(y_test)
-    return Classifier(model, vocabulary, config, history=history, metrics=metrics)
+    classifier = Classifier(model, vocabulary, config, history=history, metrics=metrics)
+    classifier.data = record
+    return classifier
+
+
+def _sets(train_set, test_set, config):
+    """``(train_set, test_set, config, data record)``, also for ``train(imdb_data, config)``."""
+    from .labeled import data_record
+
+    extra = {}
+    if isinstance(train_set, ImdbData):
+        if test_set is not None and not isinstance(test_set, Config):
+            raise TypeError("train(imdb_data, config) or train(train_set, test_set, config)")
+        config = test_set if test_set is not None else config
+        extra = {"imdb": str(train_set.source)} if train_set.source else {}
+        train_set, test_set = train_set.train, train_set.test
+    if test_set is None:
+        raise TypeError("train(train_set, test_set, config) needs a test set")
+    return train_set, test_set, config, data_record(train_set, test_set, **extra)
 
 
 def _distributed_result(model, fit, vocabulary, config, data_parallel, x_test, y_test):

@@ -51,9 +51,10 @@ class KindModel:
     config = model = vocabulary = None
 
     @classmethod
-    def train(cls, data, config, *, verbose="auto"):
-        """Fit on ``data.train`` (choices on validation splits of it), measure ``data.test``
-        once; returns a :class:`~imdb_sentiment.classifier.Classifier` with its ``metrics``."""
+    def train(cls, train_set, test_set, config, *, verbose="auto"):
+        """Fit on ``train_set`` (choices on validation splits of it), measure ``test_set`` once
+        (``LabeledTexts``); returns a :class:`~imdb_sentiment.classifier.Classifier` with its
+        ``metrics``."""
         raise NotImplementedError
 
     def encode(self, texts: Sequence[str]):

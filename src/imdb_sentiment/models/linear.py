@@ -97,8 +97,8 @@ class NBSVM(KindModel):
         return cls(vocabulary, r, interpolate(weights, config.beta), bias, config, calibration)
 
     @classmethod
-    def train(cls, data, config, *, verbose="auto"):
-        """Fit on ``data.train`` and measure ``data.test`` once; returns a Classifier.
+    def train(cls, train_set, test_set, config, *, verbose="auto"):
+        """Fit on ``train_set`` and measure ``test_set`` once; returns a Classifier.
 
         With ``config.validation_split`` > 0 a model is first fitted on the rest of the
         training reviews and scored on the held-out part (accuracy, ECE); Platt scaling is fitted
@@ -110,7 +110,7 @@ class NBSVM(KindModel):
 
         say = print if verbose else (lambda *_, **__: None)
         start = time.perf_counter()
-        tokens, labels = [tokenize(t) for t in data.train.texts], data.train.labels
+        tokens, labels = [tokenize(t) for t in train_set.texts], train_set.labels
         metrics, calibration = {}, None
         if config.validation_split:
             order = np.random.default_rng(config.seed).permutation(len(tokens))
@@ -131,12 +131,12 @@ class NBSVM(KindModel):
         metrics["train_seconds"] = time.perf_counter() - start
         say(f"fitted {len(model.vocabulary)} n-grams in {metrics['train_seconds']:.1f} s",
             flush=True)
-        probabilities = model.predict_proba(data.test.texts)
-        test = compute_metrics(data.test.labels, probabilities)
+        probabilities = model.predict_proba(test_set.texts)
+        test = compute_metrics(test_set.labels, probabilities)
         metrics.update(test_accuracy=test["accuracy"], test_loss=test["loss"],
-                       test_roc_auc=test["roc_auc"], test_reviews=len(data.test),
-                       test_ece=expected_calibration_error(data.test.labels, probabilities),
-                       test_brier=brier_score(data.test.labels, probabilities))
+                       test_roc_auc=test["roc_auc"], test_reviews=len(test_set),
+                       test_ece=expected_calibration_error(test_set.labels, probabilities),
+                       test_brier=brier_score(test_set.labels, probabilities))
         return Classifier(model, metrics=metrics)
 
     def encode(self, texts: Sequence[str]) -> sparse.csr_matrix:

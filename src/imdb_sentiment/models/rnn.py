@@ -38,11 +38,11 @@ class RecurrentModel(KindModel):
         self._gradients = None  # built on the first integrated-gradients explanation
 
     @classmethod
-    def train(cls, data, config, *, verbose="auto", callbacks=()):
+    def train(cls, train_set, test_set, config, *, verbose="auto", callbacks=()):
         """``training.train``: the Keras fit, with history and per-epoch test figures."""
         from ..training import train
 
-        return train(data, config, verbose=verbose, callbacks=callbacks)
+        return train(train_set, test_set, config, verbose=verbose, callbacks=callbacks)
 
     def encode(self, texts: Iterable[str]) -> np.ndarray:
         """``token ids <int32>[n, maxlen]``, as the model was trained on."""
