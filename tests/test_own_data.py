@@ -73,6 +73,18 @@ def test_train_from_each_format_then_every_command(suffix, tmp_path):
                     "--label-column", "sentiment", "--output-dir", tmp_path / "ev")
     assert evaluated.exit_code == 0, evaluated.output
     assert json.loads((tmp_path / "ev" / "metrics.json").read_text())["reviews"] == 300
+    assert "Trained on your own labeled file" in (out / "MODEL_CARD.md").read_text()
+    if suffix == ".csv":  # serve loads it like any bundle
+        pytest.importorskip("fastapi", reason="the serve extra is not installed")
+        from fastapi.testclient import TestClient
+
+        from imdb_sentiment.serve import create_app
+
+        review = "good wonderful film"
+        with TestClient(create_app(classifier)) as client:
+            answer = client.post("/v1/predict", json={"text": review})
+        assert answer.status_code == 200
+        assert answer.json()["predictions"][0]["label"] == classifier.predict(review).label
 
 
 def test_stratified_split_keeps_each_class_share(tmp_path):

@@ -6,7 +6,7 @@ appearance, from one dict of the distinct words. The training rows' ids are coun
 ``np.bincount``, and each review's ids, start marker first, are cut and padded into a preallocated
 ``<int32>[n, maxlen]`` matrix. When every batch has been read the vocabulary is the
 ``max_features - 3`` most frequent training words, ties alphabetical (as
-``Vocabulary.from_tokens``), and one ``np.take`` turns the provisional ids into final ids in place.
+``Vocabulary.from_tokens``), and a lookup table turns the provisional ids into final ids in place.
 
 So memory holds the matrices, the distinct words and one batch's tokens, never a Python object per
 token of the whole data; the arrays are those of tokenizing every review, counting with a Counter
@@ -76,8 +76,9 @@ def encode_sets(train_set, test_set, config, *, batch_size: int = BATCH) -> Enco
         x_test[start:start + len(texts)] = windows(ids, lengths, maxlen)
         start += len(texts)
     vocabulary, table = words.vocabulary(config.max_features)
-    for x in (x_train, x_val, x_test):
-        np.take(table, x, out=x)
+    for x in (x_train, x_val, x_test):  # in place, a slice at a time: np.take(out=x) would
+        for start in range(0, len(x), batch_size):  # copy x, and its ids as int64, whole
+            x[start:start + batch_size] = table[x[start:start + batch_size]]
     return Encoded(vocabulary, x_train, labels[order[n_val:]], x_val, labels[order[:n_val]],
                    x_test, np.asarray(test_set.labels, dtype=np.float32))
 

@@ -49,6 +49,24 @@ def preset_of(config) -> str | None:
     return None
 
 
+def _own_data(data: dict | None) -> list[str]:
+    """The data paragraph: IMDB's, or the user's files as ``data.json`` records them."""
+    train = (data or {}).get("train", {})
+    if "file" not in train:
+        return ["Trained on the IMDB Large Movie Review Dataset (Maas et al. 2011): the labeled "
+                "training split (25,000 reviews, half positive); `train/unsup` not used. "
+                "Settings were chosen on validation splits of the training reviews (nbsvm) or "
+                "taken from the classic Keras example; the test split was only measured.", ""]
+    test, split = data["test"], train.get("split")
+    held = (f"a stratified {split['test_fraction']:g} of each class held out with seed "
+            f"{split['seed']} (rows in `split.npz`)" if split else f"`{test['file']}`")
+    return [f"Trained on your own labeled file `{train['file']}` ({train['reviews']} reviews: "
+            f"{train['negative']} negative, {train['positive']} positive; SHA-256 "
+            f"`{train['sha256'][:16]}...`); measured on {held} ({test['reviews']} reviews). "
+            "See `data.json`. The limits below were written for IMDB: judge them for your "
+            "data.", ""]
+
+
 def model_card(classifier) -> str:
     """The card's Markdown text."""
     from .presets import PRESETS
@@ -60,11 +78,7 @@ def model_card(classifier) -> str:
              f"Written {datetime.now(timezone.utc).isoformat(timespec='seconds')} on "
              f"{platform.machine()} with {os.cpu_count()} CPUs, Python "
              f"{platform.python_version()}.", "",
-             "## Data", "",
-             "Trained on the IMDB Large Movie Review Dataset (Maas et al. 2011): the labeled "
-             "training split (25,000 reviews, half positive); `train/unsup` not used. Settings "
-             "were chosen on validation splits of the training reviews (nbsvm) or taken from the "
-             "classic Keras example; the test split was only measured.", "",
+             "## Data", "", *_own_data(classifier.data),
              "## Settings", ""]
     lines += [f"- `{name}`: {getattr(config, name)}" for name in FIELDS[classifier.kind]]
     lines += ["", "## Test figures", ""]
