@@ -8,11 +8,13 @@ vocabulary of 50,000 made-up words, with sentiment words that lean with the labe
 ``positive``/``negative`` in a ``sentiment`` column and the text in ``review``. It is written once
 and reused when it is already there with the same settings.
 
-Each mode runs in its own process, so its peak resident memory (``ru_maxrss``) is its own:
+Each mode runs in its own process, so its peak resident memory (``VmHWM``) is its own:
 
 - ``stream``: what ``train --input`` does before the model: ``open_labeled`` (the check pass),
   the stratified 10% split, then ``encoding.encode_sets`` (tokens counted per batch, ids into
   int32 matrices) with the classic preset's ``max_features`` and ``maxlen``;
+- ``counter``: the same file reading, but two tokenizing passes: a ``Counter`` per batch merged
+  into the vocabulary, then each batch tokenized again and encoded (``Vocabulary.encode_batch``);
 - ``naive``: every record into memory (``sources.read_labeled``), every review tokenized into
   lists, a Counter over them, ``Vocabulary.encode_token_lists``: the in-memory way;
 - ``pandas``: ``pandas.read_csv`` of the two columns, then the same tokenize-all encoding;
@@ -30,7 +32,6 @@ import csv
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -90,6 +91,29 @@ def measure(mode: str, path: str) -> dict:
         encoded = encode_sets(train_set, test_set, config)
         shapes = [encoded.x_train.shape, encoded.x_test.shape]
         extra = {"check_pass_s": round(checked, 1)}
+    elif mode == "counter":
+        from collections import Counter
+
+        from imdb_sentiment.labeled import open_labeled
+        from imdb_sentiment.text import Vocabulary, tokenize
+
+        labeled = open_labeled(path, text_column="review", label_column="sentiment")
+        train_set, test_set = labeled.stratified_split(0.1, config.seed)
+        counts = Counter()
+        for texts in train_set.texts():  # pass 1: a Counter per batch, merged
+            counts.update(Counter(w for t in texts for w in tokenize(t)))
+        vocabulary = Vocabulary.from_counts(counts, config.max_features) if hasattr(
+            Vocabulary, "from_counts") else Vocabulary(tuple(w for w, _ in sorted(
+                counts.items(), key=lambda i: (-i[1], i[0]))[:config.max_features - 3]),
+                config.max_features)
+        shapes = []
+        for part in (train_set, test_set):  # pass 2: tokenized again, encoded per batch
+            x, row = np.zeros((len(part), config.maxlen), np.int32), 0
+            for texts in part.texts():
+                x[row:row + len(texts)] = vocabulary.encode_batch(texts, config.maxlen)
+                row += len(texts)
+            shapes.append(x.shape)
+        extra = {}
     else:
         from imdb_sentiment.text import Vocabulary, tokenize
 
@@ -118,8 +142,14 @@ def measure(mode: str, path: str) -> dict:
     rows = shapes[0][0] + shapes[1][0]
     return {"mode": mode, "rows": rows, "seconds": round(seconds, 1),
             "reviews_per_s": round(rows / seconds), "shapes": [list(s) for s in shapes],
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            **extra}
+            "peak_rss_mb": peak_rss_mb(), **extra}
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory: ``VmHWM``, not ``ru_maxrss``, which Linux carries
+    over ``execve`` from the parent that forked this process (here, the one that wrote the CSV)."""
+    status = Path("/proc/self/status").read_text()
+    return round(int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024)
 
 
 def train(path: Path, output: Path) -> dict:
@@ -146,7 +176,7 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, default=Path("/tmp/own_data.csv"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--modes", nargs="+", default=["stream", "naive"],
-                        choices=["stream", "naive", "pandas", "train"])
+                        choices=["stream", "counter", "naive", "pandas", "train"])
     parser.add_argument("--output", type=Path, default=Path("/tmp/own_data_run"),
                         help="bundle folder of the train mode")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # one mode, in a child process
