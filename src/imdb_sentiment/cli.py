@@ -129,6 +129,9 @@ def train_options(f):
                    "case) [default: label]")
 @click.option("--format", "input_format", type=click.Choice(["csv", "jsonl", "parquet"]),
               default=None, help="with --input: file format [default: from the suffix]")
+@click.option("--encoding-errors", type=click.Choice(["strict", "replace"]), default="strict",
+              show_default=True,
+              help="with --input: bytes that are not UTF-8 stop the run, or are replaced")
 @click.option("--distributed", is_flag=True,
               help="data-parallel over several processes or hosts (JAX's runtime, gloo on "
                    "CPUs); each global batch of --batch-size is split over them")
@@ -143,8 +146,8 @@ def train_options(f):
 @train_options
 @click.pass_context
 def train(ctx, data_path, output, force, quiet, preset, input_path, test_input, test_fraction,
-          text_column, label_column, input_format, distributed, coordinator, processes,
-          process_id, **hyperparameters):
+          text_column, label_column, input_format, encoding_errors, distributed, coordinator,
+          processes, process_id, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
@@ -168,7 +171,8 @@ def train(ctx, data_path, output, force, quiet, preset, input_path, test_input, 
     if output.exists() and is_bundle(output) and not force:  # fail before spending the time
         raise UserError(f"output {output} already holds a bundle; use --force to replace it")
     own = _own_data(ctx, data_path, input_path, test_input, test_fraction, config.seed,
-                    text_column=text_column, label_column=label_column, format=input_format)
+                    text_column=text_column, label_column=label_column, format=input_format,
+                    encoding_errors=encoding_errors)
     from .data import load_imdb
     from .training import train as train_model
 
@@ -219,7 +223,8 @@ def _own_data(ctx, data_path, input_path, test_input, test_fraction, seed, **col
 
     if input_path is None:
         given = [f"--{name.replace('_', '-')}" for name in
-                 ("test_input", "test_fraction", "text_column", "label_column", "input_format")
+                 ("test_input", "test_fraction", "text_column", "label_column", "input_format",
+                  "encoding_errors")
                  if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
                                                            ParameterSource.DEFAULT_MAP)]
         if given:
