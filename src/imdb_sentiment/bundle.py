@@ -91,7 +91,10 @@ def _write(classifier, folder: Path) -> None:
 
 
 def load(path: str | os.PathLike):
-    """Read a bundle back into a :class:`~imdb_sentiment.classifier.Classifier`."""
+    """Read a bundle back into a :class:`~imdb_sentiment.classifier.Classifier`.
+
+    The bundle's files are checked before its model kind imports Keras and JAX, so that a wrong
+    path fails at once."""
     from .classifier import Classifier
     from .config import LABELS, Config
     from .models import DEFAULT_KIND, KINDS, kind_class

@@ -46,22 +46,38 @@ def data_option(f):
 
 @main.command()
 @data_option
-def data(data_path):
+@click.option("--no-cache", is_flag=True, help="count again even if the cache holds the counts")
+def data(data_path, no_cache):
     """Find (or download) the dataset and count its reviews.
 
     \b
     imdb-sentiment data --data aclImdb_v1.tar.gz
     """
+    from .data import resolve_data_path
+
+    source = resolve_data_path(data_path)
+    if no_cache:
+        splits = _count_reviews(source)
+    else:
+        from .cache import summary
+
+        splits = summary(source, lambda: _count_reviews(source))
+    click.echo(f"source: {source}")
+    for name, n, positive, median in splits:
+        click.echo(f"{name}: {n} reviews ({positive} positive, {n - positive} negative), "
+                   f"median {median} tokens")
+
+
+def _count_reviews(source: Path) -> list:
     from .data import load_imdb
     from .text import tokenize
 
-    imdb = load_imdb(data_path)
-    click.echo(f"source: {imdb.source}")
+    imdb = load_imdb(source)
+    splits = []
     for name, split in (("train", imdb.train), ("test", imdb.test)):
-        positive = int(split.labels.sum())
         lengths = sorted(len(tokenize(t)) for t in split.texts[:: max(1, len(split) // 2000)])
-        click.echo(f"{name}: {len(split)} reviews ({positive} positive, {len(split) - positive} "
-                   f"negative), median {lengths[len(lengths) // 2]} tokens")
+        splits.append([name, len(split), int(split.labels.sum()), lengths[len(lengths) // 2]])
+    return splits
 
 
 def _opt(name: str, type_, help_: str):
@@ -125,23 +141,29 @@ def train_options(f):
 @click.option("--process-id", type=click.IntRange(min=0), default=None,
               help="with --distributed: this one's, 0 saves the bundle [default: "
                    "$KERAS_DISTRIBUTION_PROCESS_ID]")
+@click.option("--no-cache", is_flag=True,
+              help="read and encode the reviews even if the cache holds them (and cache nothing)")
 @train_options
 @click.pass_context
 def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator, processes,
-          process_id, **hyperparameters):
+          process_id, no_cache, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
-    are printed and the curves are written to OUTPUT/curves.png.
+    are printed and the curves are written to OUTPUT/curves.png. The reviews as ids are cached
+    (see `imdb-sentiment cache`), so a second run reads no archive.
 
     \b
     imdb-sentiment train --data aclImdb_v1.tar.gz --output runs/classic
     imdb-sentiment train --cell lstm --epochs 3 --validation-split 0.2 --output runs/lstm
     imdb-sentiment train --preset nbsvm --output runs/nbsvm
     """
+    import sys
+
     from click.core import ParameterSource
 
     from .bundle import CURVES, is_bundle
+    from .data import resolve_data_path
     from .presets import configure
 
     given = {name for name in hyperparameters
@@ -150,25 +172,29 @@ def train(ctx, data_path, output, force, quiet, preset, distributed, coordinator
     config = configure(preset, hyperparameters, given)
     if output.exists() and is_bundle(output) and not force:  # fail before spending the time
         raise UserError(f"output {output} already holds a bundle; use --force to replace it")
-    from .data import load_imdb
-    from .training import train as train_model
-
     if not distributed and (coordinator or processes or process_id is not None):
         raise UserError("--coordinator, --processes and --process-id apply to --distributed")
+    source = resolve_data_path(data_path)
     if distributed:
         from .distributed import initialize, process
 
         initialize(coordinator, processes, process_id)
         if process() != 0:  # only process 0 writes; the others train with it and stop
             output, force = None, False
-    imdb = load_imdb(data_path)
-    name = config.cell if config.kind == "recurrent" else config.kind
-    click.echo(f"Training {name} on {len(imdb.train)} reviews from {imdb.source}")
-    # The per-step bar is for terminals; a log or pipe gets one line per epoch.
-    import sys
+    if config.kind == "recurrent":  # its input is word ids: cached between runs
+        data = _encoded(source, config, use_cache=not no_cache)
+        name, reviews = config.cell, len(data.x_train) + len(data.y_val)
+    else:
+        from .data import load_imdb
 
+        data = load_imdb(source)
+        name, reviews = config.kind, len(data.train)
+    click.echo(f"Training {name} on {reviews} reviews from {source}")
+    from .training import train as train_model
+
+    # The per-step bar is for terminals; a log or pipe gets one line per epoch.
     verbose = 2 if quiet or not sys.stdout.isatty() else 1
-    classifier = train_model(imdb, config, verbose=verbose, distributed=distributed)
+    classifier = train_model(data, config, verbose=verbose, distributed=distributed)
     if output is not None:
         classifier.save(output, force=force)
     if distributed:
@@ -212,6 +238,19 @@ def presets():
             click.echo(f"  by: {p.command}")
 
 
+def _encoded(source: Path, config: Config, *, use_cache: bool):
+    """The reviews of ``source`` as ids for ``config``: from the cache, else read and encoded."""
+    from . import cache
+    from .data import load_imdb
+
+    def build():
+        return cache.encode_data(load_imdb(source), config)
+
+    if not use_cache:
+        return build()
+    return cache.load_or_build(source, config, build, note=lambda line: click.echo(line, err=True))
+
+
 def _print_history(history: dict) -> None:
     columns = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss",
                            "test_accuracy") if k in history]
@@ -239,9 +278,9 @@ def input_options(f):
 
 
 def _load_classifier(model: Path):
-    from .classifier import Classifier
+    from .bundle import load  # checks the bundle's files before importing Keras
 
-    return Classifier.load(model)
+    return load(model)
 
 
 @main.command()
@@ -525,6 +564,38 @@ def serve(model, host, port, max_batch, max_wait_ms, max_queue):
     settings = dataclasses.replace(_SERVE, max_batch=max_batch, max_wait_ms=max_wait_ms,
                                    max_queue=max_queue, model_name=model.resolve().name)
     run(classifier, settings, host, port)
+
+
+@main.group()
+def cache():
+    """Show or clear what is cached: encoded reviews and compiled programs.
+
+    \b
+    imdb-sentiment cache info
+    imdb-sentiment cache clear
+    """
+
+
+@cache.command("info")
+def cache_info():
+    """List the cached files with their sizes."""
+    from .cache import entries
+    from .data import cache_dir
+
+    files = entries()
+    click.echo(f"cache folder: {cache_dir()}")
+    for path, size in files:
+        click.echo(f"{size / 1e6:10.1f} MB  {path.relative_to(cache_dir())}")
+    click.echo(f"{sum(size for _, size in files) / 1e6:10.1f} MB  in all")
+
+
+@cache.command("clear")
+def cache_clear():
+    """Remove the encoded reviews and compiled programs (a downloaded archive stays)."""
+    from .cache import clear
+    from .data import cache_dir
+
+    click.echo(f"Freed {clear() / 1e6:.1f} MB in {cache_dir()}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from .cache import Encoded, encode_data
 from .classifier import Classifier
 from .config import Config
 from .data import ImdbData
@@ -18,7 +19,6 @@ from .errors import UserError
 from .model import build_model, compile_model
 from .models import DEFAULT_KIND
 from .runtime import prepare_for_training
-from .text import Vocabulary, tokenize
 
 EVAL_BATCH = 1024  # evaluation has no gradients: bigger batches, same numbers, fewer steps
 
@@ -36,13 +36,14 @@ class _TestMetrics(keras.callbacks.Callback):
         logs.update({f"test_{name}": value for name, value in results.items()})
 
 
-def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callbacks=(),
-          distributed: bool = False) -> Classifier:
+def train(data: ImdbData | Encoded, config: Config = Config(), *, verbose="auto",
+          callbacks=(), distributed: bool = False) -> Classifier:
     """Fit a new model on ``data.train`` and measure it on ``data.test`` every epoch.
 
-    Returns a :class:`Classifier` whose ``history`` holds per-epoch ``loss``, ``accuracy``,
-    ``test_loss``, ``test_accuracy`` (and ``val_*`` with a validation split) and whose ``metrics``
-    holds the final test figures.
+    ``data`` is the reviews, or their :class:`~imdb_sentiment.cache.Encoded` arrays for this
+    ``config`` (``encode_data``). Returns a :class:`Classifier` whose ``history`` holds
+    per-epoch ``loss``, ``accuracy``, ``test_loss``, ``test_accuracy`` (and ``val_*`` with a
+    validation split) and whose ``metrics`` holds the final test figures.
 
     Training sets this process to reuse freed memory and to cache compiled XLA programs on
     disk (see ``runtime.py``). A ``config.kind`` other than the recurrent one is trained by its
@@ -62,19 +63,10 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
                         "--embedding-update dense with --distributed")
     prepare_for_training()  # reuse freed memory; keep compiled programs on disk (runtime.py)
     keras.utils.set_random_seed(config.seed)
-    train_set = data.train
-    if config.validation_split:
-        order = np.random.default_rng(config.seed).permutation(len(train_set))
-        n_val = max(1, round(len(train_set) * config.validation_split))
-        val_set, train_set = train_set.take(order[:n_val]), train_set.take(order[n_val:])
-
-    train_tokens = [tokenize(t) for t in train_set.texts]
-    vocabulary = Vocabulary.from_tokens(train_tokens, config.max_features)
-    x_train = vocabulary.encode_token_lists(train_tokens, config.maxlen)
-    del train_tokens
-    y_train = train_set.labels.astype("float32")
-    x_test = vocabulary.encode_batch(data.test.texts, config.maxlen)
-    y_test = data.test.labels.astype("float32")
+    encoded = data if isinstance(data, Encoded) else encode_data(data, config)
+    vocabulary = encoded.vocabulary
+    x_train, y_train = encoded.x_train, encoded.y_train
+    x_test, y_test = encoded.x_test, encoded.y_test
 
     if distributed:  # before the model: its variables are laid out over every device
         from . import distributed as data_parallel
@@ -83,8 +75,7 @@ def train(data: ImdbData, config: Config = Config(), *, verbose="auto", callback
     model = compile_model(build_model(config), config)
     callbacks = list(callbacks)
     if config.validation_split:
-        validation = (vocabulary.encode_batch(val_set.texts, config.maxlen),
-                      val_set.labels.astype("float32"))
+        validation = (encoded.x_val, encoded.y_val)
         callbacks += [
             _TestMetrics(x_test, y_test),
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,

@@ -118,8 +118,10 @@ class RecurrentModel(KindModel):
     @classmethod
     def load(cls, folder: str | os.PathLike, config) -> RecurrentModel:
         from ..model import build_model
+        from ..runtime import use_compilation_cache
         from ..text import Vocabulary
 
+        use_compilation_cache()  # the predict programs: compiled once, then read from disk
         folder = Path(folder)
         vocabulary = Vocabulary.load(folder / VOCABULARY)
         stored = keras.saving.load_model(folder / MODEL, compile=False, safe_mode=True)
