@@ -53,6 +53,9 @@ def encode_data(data: ImdbData, config) -> Encoded:
     if config.validation_split:
         order = np.random.default_rng(config.seed).permutation(len(train_set))
         n_val = max(1, round(len(train_set) * config.validation_split))
+        if n_val >= len(train_set):
+            raise UserError(f"--validation-split {config.validation_split} of "
+                            f"{len(train_set)} training reviews leaves none to train on")
         val_set, train_set = train_set.take(order[:n_val]), train_set.take(order[n_val:])
     vocabulary, x_train = build_and_encode(train_set.texts, config.max_features, config.maxlen)
     if val_set is not None:

@@ -102,7 +102,7 @@ class Classifier:
         return self.kind_model.predict_encoded(ids)
 
     def predict_encoded(self, ids) -> list[Prediction]:
-        """The kind's input (see :meth:`encode`) -> n predictions, at the cut of :meth:`with_cut`."""
+        """The kind's input (see :meth:`encode`) -> predictions at the cut of :meth:`with_cut`."""
         return [prediction(p, *self.cut) for p in self.predict_ids(ids)]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
