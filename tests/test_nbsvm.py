@@ -215,3 +215,34 @@ def test_every_bundle_carries_a_model_card(nbsvm_bundle, bundle):
     assert "- `ngrams`: 2" in card and "accuracy:" in card
     recurrent = (bundle / "MODEL_CARD.md").read_text()
     assert recurrent.startswith("# imdb-sentiment model: recurrent") and "- `maxlen`:" in recurrent
+
+
+def test_the_server_serves_an_nbsvm_bundle(nbsvm_bundle):
+    """Every kind is served: predict, explain (exact) and the model's identity at /v1/model."""
+    from fastapi.testclient import TestClient
+
+    from imdb_sentiment.serve import create_app
+
+    classifier = Classifier.load(nbsvm_bundle)
+    with TestClient(create_app(classifier)) as client:
+        answer = client.post("/v1/predict", json={"texts": REVIEWS[:2]})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()["predictions"]
+        expected = classifier.predict(REVIEWS[:2])
+        assert [p["label"] for p in body] == [p.label for p in expected]
+        assert [p["probability"] for p in body] == pytest.approx(
+            [p.probability for p in expected], abs=1e-6)
+        explained = client.post("/v1/predict", json={"text": REVIEWS[0], "explain": True})
+        assert explained.status_code == 200, explained.text
+        model = client.get("/v1/model").json()
+        assert model["config"]["kind"] == "nbsvm" and len(model["sha256"]) == 64
+        refused = client.post("/v1/predict", json={"text": "fine", "explain": True,
+                                                   "method": "occlusion"})
+        assert refused.status_code == 422 and "exact" in refused.json()["message"]
+    # the hash is the model's: the same after a reload, another for other weights
+    with TestClient(create_app(Classifier.load(nbsvm_bundle))) as client:
+        assert client.get("/v1/model").json()["sha256"] == model["sha256"]
+    other = Classifier.load(nbsvm_bundle)
+    other.kind_model.weights = other.kind_model.weights * 2
+    with TestClient(create_app(other)) as client:
+        assert client.get("/v1/model").json()["sha256"] != model["sha256"]

@@ -186,6 +186,11 @@ class NBSVM(KindModel):
                  for t, c in zip(tokens, flat[start:start + len(tokens)], strict=True)]))
         return out
 
+    def content(self):
+        yield self.vocabulary.to_json()
+        yield from (self.r, self.weights, np.float64(self.bias))
+        yield self.calibration.to_json()
+
     def save(self, folder: Path) -> None:
         np.savez(folder / WEIGHTS, weights=self.weights, r=self.r, bias=np.float64(self.bias),
                  ngram_words=self.vocabulary.digits.astype(np.int32))

@@ -111,6 +111,10 @@ class RecurrentModel(KindModel):
         baselines = np.where(seen, PAD, windows).astype(np.int32)
         return self.predict_encoded(windows), self._gradients(windows, baselines)
 
+    def content(self):
+        yield self.vocabulary.to_json()
+        yield from self.model.get_weights()
+
     def save(self, folder: Path) -> None:
         from ..model import stock_model
 
