@@ -200,10 +200,39 @@ def test_threshold_and_neutral_band(nbsvm, nbsvm_bundle, tmp_path):
                           "--neutral takes LOW:HIGH, like 0.4:0.6, not 'half'")
 
 
-def test_a_damaged_weights_file_is_one_line(nbsvm_bundle, tmp_path):
+@pytest.mark.parametrize("name, content, says", [
+    ("nbsvm.npz", b"not a zip file", "is damaged: nbsvm.npz cannot be read"),
+    # bytes that are no .npz: numpy takes them for a pickle; the message must not suggest
+    # loading it unsafely
+    ("nbsvm.npz", b"\x80\x04garbage", "is damaged: nbsvm.npz cannot be read (not an .npz"),
+    ("ngrams.json", b"{bad", "ngrams.json"),
+    ("ngrams.json", b'{"n": 2}', "is damaged: ngrams.json or calibration.json is not"),
+    ("calibration.json", b"[]", "is damaged: ngrams.json or calibration.json is not"),
+])
+def test_a_damaged_file_is_one_line(nbsvm_bundle, tmp_path, name, content, says):
     broken = shutil.copytree(nbsvm_bundle, tmp_path / "broken")
-    (broken / "nbsvm.npz").write_bytes(b"not a zip file")
-    assert_one_line_error(run("predict", broken, "good"), f"bundle {broken} is damaged")
+    (broken / name).write_bytes(content)
+    result = run("predict", broken, "good")
+    assert_one_line_error(result, says)
+    assert "allow_pickle" not in result.output and "unsafe" not in result.output
+
+
+def test_non_finite_weights_are_refused(nbsvm_bundle, tmp_path):
+    broken = shutil.copytree(nbsvm_bundle, tmp_path / "broken")
+    with np.load(broken / "nbsvm.npz") as arrays:
+        saved = dict(arrays)
+    saved["weights"][0] = np.nan
+    np.savez(broken / "nbsvm.npz", **saved)
+    assert_one_line_error(run("predict", broken, "good"), "not finite numbers")
+
+
+def test_replacing_an_nbsvm_bundle_keeps_the_users_files(nbsvm, nbsvm_bundle, tmp_path):
+    target = shutil.copytree(nbsvm_bundle, tmp_path / "kept")
+    (target / "notes").mkdir()
+    (target / "notes" / "why.txt").write_text("mine")
+    nbsvm.save(target, force=True)
+    assert (target / "notes" / "why.txt").read_text() == "mine"
+    assert Classifier.load(target).kind == "nbsvm"
 
 
 def test_every_bundle_carries_a_model_card(nbsvm_bundle, bundle):
