@@ -200,10 +200,39 @@ def test_threshold_and_neutral_band(nbsvm, nbsvm_bundle, tmp_path):
                           "--neutral takes LOW:HIGH, like 0.4:0.6, not 'half'")
 
 
-def test_a_damaged_weights_file_is_one_line(nbsvm_bundle, tmp_path):
+@pytest.mark.parametrize("name, content, says", [
+    ("nbsvm.npz", b"not a zip file", "is damaged: nbsvm.npz cannot be read"),
+    # bytes that are no .npz: numpy takes them for a pickle; the message must not suggest
+    # loading it unsafely
+    ("nbsvm.npz", b"\x80\x04garbage", "is damaged: nbsvm.npz cannot be read (not an .npz"),
+    ("ngrams.json", b"{bad", "ngrams.json"),
+    ("ngrams.json", b'{"n": 2}', "is damaged: ngrams.json or calibration.json is not"),
+    ("calibration.json", b"[]", "is damaged: ngrams.json or calibration.json is not"),
+])
+def test_a_damaged_file_is_one_line(nbsvm_bundle, tmp_path, name, content, says):
     broken = shutil.copytree(nbsvm_bundle, tmp_path / "broken")
-    (broken / "nbsvm.npz").write_bytes(b"not a zip file")
-    assert_one_line_error(run("predict", broken, "good"), f"bundle {broken} is damaged")
+    (broken / name).write_bytes(content)
+    result = run("predict", broken, "good")
+    assert_one_line_error(result, says)
+    assert "allow_pickle" not in result.output and "unsafe" not in result.output
+
+
+def test_non_finite_weights_are_refused(nbsvm_bundle, tmp_path):
+    broken = shutil.copytree(nbsvm_bundle, tmp_path / "broken")
+    with np.load(broken / "nbsvm.npz") as arrays:
+        saved = dict(arrays)
+    saved["weights"][0] = np.nan
+    np.savez(broken / "nbsvm.npz", **saved)
+    assert_one_line_error(run("predict", broken, "good"), "not finite numbers")
+
+
+def test_replacing_an_nbsvm_bundle_keeps_the_users_files(nbsvm, nbsvm_bundle, tmp_path):
+    target = shutil.copytree(nbsvm_bundle, tmp_path / "kept")
+    (target / "notes").mkdir()
+    (target / "notes" / "why.txt").write_text("mine")
+    nbsvm.save(target, force=True)
+    assert (target / "notes" / "why.txt").read_text() == "mine"
+    assert Classifier.load(target).kind == "nbsvm"
 
 
 def test_every_bundle_carries_a_model_card(nbsvm_bundle, bundle):
@@ -215,3 +244,34 @@ def test_every_bundle_carries_a_model_card(nbsvm_bundle, bundle):
     assert "- `ngrams`: 2" in card and "accuracy:" in card
     recurrent = (bundle / "MODEL_CARD.md").read_text()
     assert recurrent.startswith("# imdb-sentiment model: recurrent") and "- `maxlen`:" in recurrent
+
+
+def test_the_server_serves_an_nbsvm_bundle(nbsvm_bundle):
+    """Every kind is served: predict, explain (exact) and the model's identity at /v1/model."""
+    from fastapi.testclient import TestClient
+
+    from imdb_sentiment.serve import create_app
+
+    classifier = Classifier.load(nbsvm_bundle)
+    with TestClient(create_app(classifier)) as client:
+        answer = client.post("/v1/predict", json={"texts": REVIEWS[:2]})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()["predictions"]
+        expected = classifier.predict(REVIEWS[:2])
+        assert [p["label"] for p in body] == [p.label for p in expected]
+        assert [p["probability"] for p in body] == pytest.approx(
+            [p.probability for p in expected], abs=1e-6)
+        explained = client.post("/v1/predict", json={"text": REVIEWS[0], "explain": True})
+        assert explained.status_code == 200, explained.text
+        model = client.get("/v1/model").json()
+        assert model["config"]["kind"] == "nbsvm" and len(model["sha256"]) == 64
+        refused = client.post("/v1/predict", json={"text": "fine", "explain": True,
+                                                   "method": "occlusion"})
+        assert refused.status_code == 422 and "exact" in refused.json()["message"]
+    # the hash is the model's: the same after a reload, another for other weights
+    with TestClient(create_app(Classifier.load(nbsvm_bundle))) as client:
+        assert client.get("/v1/model").json()["sha256"] == model["sha256"]
+    other = Classifier.load(nbsvm_bundle)
+    other.kind_model.weights = other.kind_model.weights * 2
+    with TestClient(create_app(other)) as client:
+        assert client.get("/v1/model").json()["sha256"] != model["sha256"]

@@ -35,3 +35,20 @@ def test_a_short_run_on_a_few_thousand_reviews_learns(imdb):
     assert h["test_accuracy"][-1] > 0.65, h
     assert classifier.predict("One of the best films I have ever seen. Wonderful.").label \
         == "positive"
+
+
+def test_array_tokenizer_gives_the_reference_ids_on_all_50000_reviews(imdb):
+    from imdb_sentiment import tokens
+    from imdb_sentiment.text import Vocabulary, tokenize
+
+    config = Config()
+    train_tokens = [tokenize(t) for t in imdb.train.texts]
+    reference = Vocabulary.from_tokens(train_tokens, config.max_features)
+    vocabulary, x_train = tokens.build_and_encode(imdb.train.texts, config.max_features,
+                                                  config.maxlen)
+    assert vocabulary == reference
+    np.testing.assert_array_equal(
+        x_train, reference.encode_token_lists(train_tokens, config.maxlen))
+    np.testing.assert_array_equal(
+        vocabulary.encode_batch(imdb.test.texts, config.maxlen),
+        reference.encode_token_lists(map(tokenize, imdb.test.texts), config.maxlen))

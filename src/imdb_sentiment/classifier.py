@@ -102,6 +102,10 @@ class Classifier:
         """The kind's input (see :meth:`encode`) -> ``P(positive) <float32>[n]``."""
         return self.kind_model.predict_encoded(ids)
 
+    def predict_encoded(self, ids) -> list[Prediction]:
+        """The kind's input (see :meth:`encode`) -> predictions at the cut of :meth:`with_cut`."""
+        return [prediction(p, *self.cut) for p in self.predict_ids(ids)]
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """``P(positive) <float32>[len(texts)]``."""
         return self.kind_model.predict_proba(list(texts))

@@ -1,14 +1,19 @@
-"""The command line: thin commands over the library. A user error is one line and exit code 1."""
+"""The command line: thin commands over the library. A user error is one line and exit code 1;
+a usage error (unknown option, bad value for its type) is click's, exit code 2; Ctrl-C is 130."""
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
+import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .config import CALIBRATIONS, CELLS, EMBEDDING_UPDATES, KIND_NAMES, LINEAR_LOSSES, Config
-from .errors import UserError
+from .errors import UserError, printable
 from .scoring import BATCH_SIZE, TOP_WORDS
 from .serve.settings import ServeSettings
 
@@ -16,12 +21,61 @@ _DEFAULT = Config()
 _SERVE = ServeSettings()
 
 
+_STDOUT_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EPIPE)
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            raise click.ClickException(str(error)) from None
+            raise _failure(str(error), error.exit_code) from None
+        except KeyboardInterrupt:
+            raise _failure("interrupted", 130) from None
+        except OSError as error:  # our files raise UserError: a stream failed (stdout to a full
+            if error.filename is not None or error.errno not in _STDOUT_ERRORS:  # device)
+                raise
+            _silence_stdout()
+            if error.errno == errno.EPIPE:  # `| head`: the reader has what it wanted
+                ctx.exit(1)
+            raise _failure(f"cannot write to standard output: {error.strerror}", 1) from None
+
+
+def _failure(message: str, exit_code: int) -> click.ClickException:
+    """One line, whatever the message holds (paths and review text are data)."""
+    failure = click.ClickException(printable(" ".join(message.split())))
+    failure.exit_code = exit_code
+    return failure
+
+
+def _silence_stdout() -> None:
+    """Point the broken standard output at /dev/null, so that the flush at exit cannot fail
+    again with a second message."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError, TypeError):  # no file descriptor (tests)
+        pass
+
+
+class _PathType(click.Path):
+    """A path option; ``~`` and ``~user`` are expanded, and an unknown user is a usage error."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith("~"):
+            try:
+                value = str(Path(value).expanduser())
+            except RuntimeError:
+                self.fail(f"cannot expand {value!r}: no such user", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+PATH = _PathType(path_type=Path)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,11 +88,16 @@ def main():
     imdb-sentiment train --cell lstm --output runs/lstm
     imdb-sentiment train --preset nbsvm --output runs/nbsvm   # imdb-sentiment presets
     """
+    from .runtime import check_backend
+
+    if hasattr(signal, "SIGXFSZ"):  # over `ulimit -f`, a write fails with EFBIG, not a kill
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    check_backend()
 
 
 def data_option(f):
     return click.option(
-        "--data", "data_path", type=click.Path(path_type=Path), default=None,
+        "--data", "data_path", type=PATH, default=None,
         help="aclImdb .tar.gz or extracted folder [default: $IMDB_SENTIMENT_DATA, else the "
              "canonical archive, downloaded and verified into the cache]",
     )(f)
@@ -46,22 +105,38 @@ def data_option(f):
 
 @main.command()
 @data_option
-def data(data_path):
+@click.option("--no-cache", is_flag=True, help="count again even if the cache holds the counts")
+def data(data_path, no_cache):
     """Find (or download) the dataset and count its reviews.
 
     \b
     imdb-sentiment data --data aclImdb_v1.tar.gz
     """
+    from .data import resolve_data_path
+
+    source = resolve_data_path(data_path)
+    if no_cache:
+        splits = _count_reviews(source)
+    else:
+        from .cache import summary
+
+        splits = summary(source, lambda: _count_reviews(source))
+    click.echo(f"source: {printable(str(source))}")
+    for name, n, positive, median in splits:
+        click.echo(f"{name}: {n} reviews ({positive} positive, {n - positive} negative), "
+                   f"median {median} tokens")
+
+
+def _count_reviews(source: Path) -> list:
     from .data import load_imdb
     from .text import tokenize
 
-    imdb = load_imdb(data_path)
-    click.echo(f"source: {imdb.source}")
+    imdb = load_imdb(source)
+    splits = []
     for name, split in (("train", imdb.train), ("test", imdb.test)):
-        positive = int(split.labels.sum())
         lengths = sorted(len(tokenize(t)) for t in split.texts[:: max(1, len(split) // 2000)])
-        click.echo(f"{name}: {len(split)} reviews ({positive} positive, {len(split) - positive} "
-                   f"negative), median {lengths[len(lengths) // 2]} tokens")
+        splits.append([name, len(split), int(split.labels.sum()), lengths[len(lengths) // 2]])
+    return splits
 
 
 def _opt(name: str, type_, help_: str):
@@ -108,9 +183,13 @@ def train_options(f):
 
 @main.command()
 @data_option
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("runs/classic"),
+@click.option("-o", "--output", type=PATH, default=Path("runs/classic"),
               show_default=True, help="bundle folder to write")
-@click.option("--force", is_flag=True, help="replace a bundle already at --output")
+@click.option("--force", is_flag=True,
+              help="replace a bundle already at --output (only its tool files; yours stay), "
+                   "or discard an interrupted run of it")
+@click.option("--resume", is_flag=True,
+              help="continue the interrupted run of --output from its last finished epoch")
 @click.option("-q", "--quiet", is_flag=True, help="one line per epoch, no per-step progress bar")
 @click.option("--preset", default=None, metavar="NAME",
               help="a named configuration (imdb-sentiment presets); options given override it")
@@ -143,15 +222,18 @@ def train_options(f):
 @click.option("--process-id", type=click.IntRange(min=0), default=None,
               help="with --distributed: this one's, 0 saves the bundle [default: "
                    "$KERAS_DISTRIBUTION_PROCESS_ID]")
+@click.option("--no-cache", is_flag=True,
+              help="read and encode the reviews even if the cache holds them (and cache nothing)")
 @train_options
 @click.pass_context
-def train(ctx, data_path, output, force, quiet, preset, input_path, test_input, test_fraction,
-          text_column, label_column, input_format, encoding_errors, distributed, coordinator,
-          processes, process_id, **hyperparameters):
+def train(ctx, data_path, output, force, resume, quiet, preset, input_path, test_input,
+          test_fraction, text_column, label_column, input_format, encoding_errors, distributed,
+          coordinator, processes, process_id, no_cache, **hyperparameters):
     """Train a model and save it as a bundle (model, vocabulary, config, history, curves).
 
     Every epoch reports training and test accuracy and loss; at the end the final test figures
-    are printed and the curves are written to OUTPUT/curves.png.
+    are printed and the curves are written to OUTPUT/curves.png. The reviews as ids are cached
+    (see `imdb-sentiment cache`), so a second run reads no archive.
 
     \b
     imdb-sentiment train --data aclImdb_v1.tar.gz --output runs/classic
@@ -161,42 +243,80 @@ def train(ctx, data_path, output, force, quiet, preset, input_path, test_input, 
     """
     from click.core import ParameterSource
 
-    from .bundle import CURVES, is_bundle
+    from .bundle import CURVES, check_output
+    from .data import resolve_data_path
     from .presets import configure
 
     given = {name for name in hyperparameters
              if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
                                                        ParameterSource.DEFAULT_MAP)}
     config = configure(preset, hyperparameters, given)
-    if output.exists() and is_bundle(output) and not force:  # fail before spending the time
-        raise UserError(f"output {output} already holds a bundle; use --force to replace it")
-    own = _own_data(ctx, data_path, input_path, test_input, test_fraction, config.seed,
-                    text_column=text_column, label_column=label_column, format=input_format,
-                    encoding_errors=encoding_errors)
-    from .data import load_imdb
-    from .training import train as train_model
-
+    output = check_output(output, force=force)  # fail before spending the time
     if not distributed and (coordinator or processes or process_id is not None):
         raise UserError("--coordinator, --processes and --process-id apply to --distributed")
+    if distributed and resume:
+        raise UserError("--distributed runs keep no checkpoints: they cannot be resumed")
+    own = _own_data(ctx, data_path, input_path, test_input, test_fraction, config.seed,
+                    text_column=text_column, label_column=label_column, format=input_format,
+                    encoding_errors=encoding_errors)  # every file checked before the long work
+    source = resolve_data_path(data_path) if own is None else input_path
+    from . import checkpoint  # Keras: imported once the options and paths check out
+
+    progress = None  # the recurrent kind's per-epoch checkpoints, beside the output
+    if config.kind == "recurrent" and not distributed:
+        from .training import check_fits_memory
+
+        check_fits_memory(config)
+        progress = checkpoint.in_progress_dir(output)
+        if resume and not checkpoint.is_run(progress):
+            raise UserError(f"nothing to resume: no interrupted run of {output} ({progress})")
+        if not resume and progress.exists():
+            if not force:
+                raise UserError(
+                    f"{output} has an interrupted run ({checkpoint.finished_epochs(progress)} "
+                    f"epochs finished, in {progress}): add --resume to continue it, or --force "
+                    f"to discard it")
+            checkpoint.discard(progress)
+    elif resume:
+        raise UserError(f"--resume applies to the recurrent kind; {config.kind} trains in a "
+                        f"minute or less")
     if distributed:
         from .distributed import initialize, process
 
         initialize(coordinator, processes, process_id)
         if process() != 0:  # only process 0 writes; the others train with it and stop
             output, force = None, False
-    imdb = load_imdb(data_path) if own is None else None
-    train_set = imdb.train if own is None else own[0]
-    name = config.cell if config.kind == "recurrent" else config.kind
-    click.echo(f"Training {name} on {len(train_set)} reviews from "
-               f"{imdb.source if own is None else input_path}")
-    # The per-step bar is for terminals; a log or pipe gets one line per epoch.
-    import sys
+    if own is not None:  # your own files: streamed, not cached
+        data, name, reviews = own, config.cell if config.kind == "recurrent" else config.kind, \
+            len(own[0])
+    elif config.kind == "recurrent":  # its input is word ids: cached between runs
+        data = _encoded(source, config, use_cache=not no_cache)
+        name, reviews = config.cell, len(data.x_train) + len(data.y_val)
+    else:
+        from .data import load_imdb
 
+        data = load_imdb(source)
+        name, reviews = config.kind, len(data.train)
+    data = data if own is not None else (data,)
+    click.echo(f"Training {name} on {reviews} reviews from {printable(str(source))}")
+    from .training import train as train_model
+
+    # The per-step bar is for terminals; a log or pipe gets one line per epoch.
     verbose = 2 if quiet or not sys.stdout.isatty() else 1
-    classifier = train_model(*((imdb,) if own is None else own), config, verbose=verbose,
-                             distributed=distributed)
+    try:
+        classifier = train_model(*data, config, verbose=verbose, distributed=distributed,
+                                 checkpoint_dir=progress, resume=resume)
+    except checkpoint.Interrupted as error:
+        if error.epochs_done:
+            import shlex
+
+            again = [a for a in sys.argv[1:] if a != "--resume"]
+            error.args = (f"{error}; continue with: imdb-sentiment {shlex.join(again)} --resume",)
+        raise
     if output is not None:
         classifier.save(output, force=force)
+    if progress is not None:
+        checkpoint.discard(progress)
     if distributed:
         from .distributed import barrier
 
@@ -209,12 +329,12 @@ def train(ctx, data_path, output, force, quiet, preset, input_path, test_input, 
         _print_history(classifier.history)
         click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
                    f"(epoch {m['epoch']}, {m['test_reviews']} test reviews)")
-        click.echo(f"Saved {output}/ ; curves in {output / CURVES}")
+        click.echo(printable(f"Saved {output}/ ; curves in {output / CURVES}"))
     else:
         click.echo(f"Test accuracy: {m['test_accuracy']:.4f}   Test loss: {m['test_loss']:.4f}   "
                    f"ROC AUC: {_figure(m['test_roc_auc'])}   ECE: {m['test_ece']:.4f}   "
                    f"(trained in {m['train_seconds']:.1f} s, {m['test_reviews']} test reviews)")
-        click.echo(f"Saved {output}/")
+        click.echo(printable(f"Saved {output}/"))
 
 
 def _own_data(ctx, data_path, input_path, test_input, test_fraction, seed, **columns):
@@ -275,6 +395,20 @@ def presets():
             click.echo(f"  by: {p.command}")
 
 
+def _encoded(source: Path, config: Config, *, use_cache: bool):
+    """The reviews of ``source`` as ids for ``config``: from the cache, else read and encoded."""
+    from . import cache
+    from .data import load_imdb
+
+    def build():
+        return cache.encode_data(load_imdb(source), config)
+
+    if not use_cache:
+        return build()
+    return cache.load_or_build(source, config, build,
+                               note=lambda line: click.echo(printable(line), err=True))
+
+
 def _print_history(history: dict) -> None:
     columns = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss",
                            "test_accuracy") if k in history]
@@ -302,21 +436,21 @@ def input_options(f):
 
 
 def _load_classifier(model: Path):
-    from .classifier import Classifier
+    from .bundle import load  # checks the bundle's files before importing Keras
 
-    return Classifier.load(model)
+    return load(model)
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=PATH)
 @click.argument("texts", nargs=-1, metavar="[TEXT]...")
-@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
+@click.option("-i", "--input", "input_path", type=PATH, default=None,
               help="file of reviews: .txt (one per line), .csv or .jsonl; - for standard input")
 @input_options
 @click.option("--id-column", default=None,
               help="CSV/JSONL column copied to the output as id [default: id when the input "
                    "has one, else the line number]")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=PATH, default=None,
               help="write id, label, probability to this .csv or .jsonl (replaced if it exists) "
                    "instead of printing a table")
 @click.option("--explain", is_flag=True,
@@ -364,8 +498,6 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
     imdb-sentiment predict runs/nbsvm --neutral 0.4:0.6 "It was fine, I suppose."
     imdb-sentiment predict runs/classic --input 'dump/*.parquet' --output scored/ --engine ray
     """
-    import sys
-
     from .sources import STDIN, Record, TextSource, batched
 
     band = _neutral_band(neutral)
@@ -393,6 +525,13 @@ def predict(model, texts, input_path, input_format, text_column, encoding_errors
         source = TextSource(input_path, format=input_format, text_column=text_column,
                             id_column=id_column, encoding_errors=encoding_errors)
         records = source
+    if output is not None:  # everything about the output is known now: check it before the work
+        from .paths import check_file_output
+        from .sources import OUTPUT_FORMATS, format_of
+
+        check_file_output(output, input=None if source is None or source.path == STDIN
+                          else source.path)
+        format_of(output, None, OUTPUT_FORMATS)
     classifier = _load_classifier(model).with_cut(threshold, band)
     explain_top = top if explain else 0
     if output is not None:
@@ -422,15 +561,12 @@ def _predict_to_file(classifier, records, source, output, batch_size, explain_to
 
     from .display import ScoringProgress
     from .scoring import score_file
-    from .sources import STDIN
-
-    if source is not None and source.path != STDIN and output.resolve() == source.path.resolve():
-        raise UserError(f"--output {output} is the input file; choose another path")
     stderr = Console(stderr=True)
     with ScoringProgress(stderr, source, enabled=not quiet) as on_batch:
         count = score_file(classifier, records, output, batch_size=batch_size,
                            explain_top=explain_top, method=method, on_batch=on_batch)
-    stderr.print(f"Wrote {count} predictions to {output}", highlight=False)
+    stderr.print(printable(f"Wrote {count} predictions to {output}"), highlight=False,
+                 markup=False)
 
 
 def _predict_on_ray(model, texts, input_path, output, address, workers, quiet, **options):
@@ -445,15 +581,15 @@ def _predict_on_ray(model, texts, input_path, output, address, workers, quiet, *
 
     def report(row):
         if not quiet:
-            click.echo(f"{row['input']}: {row['reviews']} reviews in {row['seconds']:.1f} s "
-                       f"-> {row['output']}", err=True)
+            click.echo(printable(f"{row['input']}: {row['reviews']} reviews in "
+                                 f"{row['seconds']:.1f} s -> {row['output']}"), err=True)
 
     summary = score_shards(model, shards, output, options=ShardOptions(**options),
                            address=address, workers=workers, on_shard=report)
     rate = summary["reviews"] / summary["seconds"] if summary["seconds"] else 0
     click.echo(f"Scored {summary['scored']} of {summary['shards']} files ({summary['skipped']} "
                f"already done), {summary['reviews']} reviews in {summary['seconds']:.1f} s "
-               f"({rate:,.0f} reviews/s) into {output}", err=True)
+               f"({rate:,.0f} reviews/s) into {printable(str(output))}", err=True)
 
 
 def _predict_to_terminal(classifier, batches, explain_top, method):
@@ -474,16 +610,16 @@ def _predict_to_terminal(classifier, batches, explain_top, method):
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=PATH)
 @data_option
 @click.option("--split", type=click.Choice(["test", "train"]), default=None,
               help="which IMDB split to measure [default: test]")
-@click.option("-i", "--input", "input_path", type=click.Path(path_type=Path), default=None,
+@click.option("-i", "--input", "input_path", type=PATH, default=None,
               help="labeled .csv or .jsonl to measure instead of the IMDB data")
 @input_options
 @click.option("--label-column", default="label", show_default=True,
               help="column of labels: 0/1 or negative/positive (neg/pos, any case)")
-@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
+@click.option("--output-dir", type=PATH, default=None,
               help="folder for metrics.json, confusion_matrix.png, roc.png and reliability.png "
                    "[default: MODEL/evaluation/imdb-SPLIT, or MODEL/evaluation/INPUT-NAME]")
 def evaluate(model, data_path, split, input_path, input_format, text_column, encoding_errors,
@@ -510,6 +646,13 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, enc
         raise UserError("--format and --text-column apply to --input only")
     if input_path is not None and split is not None:
         raise UserError("--split chooses an IMDB split; it does not apply to --input")
+    report = output_dir or model / "evaluation" / (
+        input_path.stem if input_path is not None else f"imdb-{split or 'test'}")
+    from .paths import check_writable_parent
+
+    if report.exists() and not report.is_dir():
+        raise UserError(f"--output-dir {report} exists and is not a folder")
+    check_writable_parent(report / "metrics.json")
     classifier = _load_classifier(model)
     if input_path is not None:
         from .sources import TextSource, read_labeled
@@ -517,26 +660,24 @@ def evaluate(model, data_path, split, input_path, input_format, text_column, enc
         labeled = read_labeled(TextSource(input_path, format=input_format,
                                           text_column=text_column, label_column=label_column,
                                           encoding_errors=encoding_errors))
-        name = input_path.stem
     else:
         from .data import load_imdb
 
         split = split or "test"
         labeled = getattr(load_imdb(data_path), split)
-        name = f"imdb-{split}"
     if not len(labeled):
         raise UserError(f"{input_path} holds no reviews")
     result = measure(classifier, labeled)
-    written = save_report(result, output_dir or model / "evaluation" / name)
+    written = save_report(result, report)
     console = Console()
     print_evaluation(console, result)
     for path in written:
-        console.print(f"Wrote {path}", highlight=False, soft_wrap=True)
+        console.print(printable(f"Wrote {path}"), highlight=False, markup=False, soft_wrap=True)
 
 
 @main.command()
-@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("comparison.png"),
+@click.argument("bundles", nargs=-1, required=True, type=PATH)
+@click.option("-o", "--output", type=PATH, default=Path("comparison.png"),
               show_default=True, help="PNG of every bundle's test accuracy and loss per epoch")
 def compare(bundles, output):
     """Compare bundles: the settings that differ, the test figures, the curves in one PNG.
@@ -551,11 +692,12 @@ def compare(bundles, output):
     read = [read_bundle(path) for path in bundles]
     console = Console()
     print_table(console, read)
-    console.print(f"Wrote {plot_curves(read, output)}", highlight=False, soft_wrap=True)
+    console.print(printable(f"Wrote {plot_curves(read, output)}"), highlight=False, markup=False,
+                  soft_wrap=True)
 
 
 @main.command()
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=PATH)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to listen on; 0.0.0.0 opens the server to the network")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -588,6 +730,38 @@ def serve(model, host, port, max_batch, max_wait_ms, max_queue):
     settings = dataclasses.replace(_SERVE, max_batch=max_batch, max_wait_ms=max_wait_ms,
                                    max_queue=max_queue, model_name=model.resolve().name)
     run(classifier, settings, host, port)
+
+
+@main.group()
+def cache():
+    """Show or clear what is cached: encoded reviews and compiled programs.
+
+    \b
+    imdb-sentiment cache info
+    imdb-sentiment cache clear
+    """
+
+
+@cache.command("info")
+def cache_info():
+    """List the cached files with their sizes."""
+    from .cache import entries
+    from .data import cache_dir
+
+    files = entries()
+    click.echo(printable(f"cache folder: {cache_dir()}"))
+    for path, size in files:
+        click.echo(printable(f"{size / 1e6:10.1f} MB  {path.relative_to(cache_dir())}"))
+    click.echo(f"{sum(size for _, size in files) / 1e6:10.1f} MB  in all")
+
+
+@cache.command("clear")
+def cache_clear():
+    """Remove the encoded reviews and compiled programs (a downloaded archive stays)."""
+    from .cache import clear
+    from .data import cache_dir
+
+    click.echo(printable(f"Freed {clear() / 1e6:.1f} MB in {cache_dir()}"))
 
 
 if __name__ == "__main__":

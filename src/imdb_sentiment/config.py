@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from .errors import UserError
@@ -48,6 +49,7 @@ class Config:
     # when the validation ECE is above 0.02
 
     def __post_init__(self):
+        _check_types(self)
         checks = [
             (self.max_features >= 4, "max_features must be at least 4 (ids 0-2 are reserved)"),
             (self.maxlen >= 1, "maxlen must be at least 1"),
@@ -58,7 +60,7 @@ class Config:
             (0.0 <= self.recurrent_dropout < 1.0, "recurrent_dropout must be in [0, 1)"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (self.epochs >= 1, "epochs must be at least 1"),
-            (self.learning_rate > 0, "learning_rate must be positive"),
+            (0 < self.learning_rate < math.inf, "learning_rate must be a positive finite number"),
             (self.embedding_update in EMBEDDING_UPDATES,
              f"embedding_update must be one of {', '.join(EMBEDDING_UPDATES)}, "
              f"not {self.embedding_update!r}"),
@@ -74,6 +76,7 @@ class Config:
              f"linear_loss must be one of {', '.join(LINEAR_LOSSES)}, not {self.linear_loss!r}"),
             (self.calibration in CALIBRATIONS,
              f"calibration must be one of {', '.join(CALIBRATIONS)}, not {self.calibration!r}"),
+            (0 <= self.seed < 2**32, "seed must be in [0, 2**32)"),  # numpy's seed range
         ]
         for ok, message in checks:
             if not ok:
@@ -91,6 +94,24 @@ class Config:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> Config:
+    def from_dict(cls, values: dict, *, strict: bool = False) -> Config:
+        """``strict`` (a saved bundle): the keys that shape the model must be there."""
         known = {f.name for f in dataclasses.fields(cls)}
+        missing = [k for k in SHAPE_KEYS if k not in values]
+        if strict and missing:
+            raise UserError(f"config has no {', '.join(missing)}")
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+# What a saved model cannot be rebuilt without; the other keys default (older bundles).
+SHAPE_KEYS = ("max_features", "maxlen", "cell", "embedding_dim", "units")
+
+
+def _check_types(config: Config) -> None:
+    """Each value of the default's type (an int is a float too; a bool is neither), so a
+    hand-edited file fails here with its field's name, not later with a TypeError."""
+    for field in dataclasses.fields(config):
+        value, default = getattr(config, field.name), field.default
+        kind = (int, float) if isinstance(default, float) else type(default)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise UserError(f"{field.name} must be {type(default).__name__}, not {value!r}")

@@ -33,6 +33,9 @@ CACHE_ENV = "IMDB_SENTIMENT_CACHE"  # folder for the downloaded archive
 SPLITS = ("train", "test")
 LABEL_DIRS = {"neg": 0, "pos": 1}  # the one place a folder name becomes a label id (config.LABELS)
 _REVIEW_PATH = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
+# The longest aclImdb review is 14 kB. A member or file over this is refused unread (a
+# decompression bomb would otherwise fill the memory); reading stops at the cap either way.
+MAX_REVIEW_BYTES = 1 << 20
 
 
 class Review(NamedTuple):
@@ -168,7 +171,13 @@ def iter_reviews(path: str | os.PathLike) -> Iterator[Review]:
 def _review(match: re.Match, raw: bytes) -> Review:
     split, label_dir, review_id, rating = match.groups()
     text = raw.decode("utf-8", errors="replace")
-    return Review(split, LABEL_DIRS[label_dir], int(review_id), int(rating), text)
+    rating = int(rating) if len(rating) <= 2 and int(rating) <= 10 else 0  # 0: not a star rating
+    return Review(split, LABEL_DIRS[label_dir], int(review_id), rating, text)
+
+
+def _too_big(name: str, size: int) -> UserError:
+    return UserError(f"{name} is {size:,} bytes, over the {MAX_REVIEW_BYTES:,} a review may "
+                     f"have; not an aclImdb review")
 
 
 def _iter_archive(path: Path) -> Iterator[Review]:
@@ -178,31 +187,53 @@ def _iter_archive(path: Path) -> Iterator[Review]:
             for member in archive:
                 match = _REVIEW_PATH.search(member.name)
                 if match and member.isfile():
-                    yield _review(match, archive.extractfile(member).read())
+                    if member.size > MAX_REVIEW_BYTES:
+                        raise _too_big(f"{path}: {member.name}", member.size)
+                    yield _review(match, archive.extractfile(member).read(MAX_REVIEW_BYTES))
             # tarfile stops quietly at a short read; reading the gzip stream to its end raises
             # EOFError instead when the archive was truncated (an interrupted download).
             while unzipped.read(1 << 20):
                 pass
     except PermissionError as error:
         raise UserError(f"cannot read {path}: permission denied") from error
+    except UserError:
+        raise
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
         raise UserError(f"{path} is not a readable .tar.gz archive ({error})") from error
 
 
 def _iter_folder(path: Path) -> Iterator[Review]:
+    """The review files of an extracted folder. Symbolic links and anything that is not a
+    regular file (a FIFO would block the read forever) are skipped, as the archive reader skips
+    links and special members, so nothing outside the data folder is ever read."""
     root = path if (path / "train").is_dir() or (path / "test").is_dir() else path / "aclImdb"
     for split in SPLITS:
         for label_dir in LABEL_DIRS:
             folder = root / split / label_dir
-            if not folder.is_dir():
+            if folder.is_symlink() or (root / split).is_symlink() or not folder.is_dir():
                 continue
-            for file in folder.iterdir():
-                match = _REVIEW_PATH.search(f"aclImdb/{split}/{label_dir}/{file.name}")
-                if match:
-                    try:
-                        yield _review(match, file.read_bytes())
-                    except OSError as error:
-                        raise UserError(f"cannot read {file}: {error.strerror}") from error
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as error:
+                raise UserError(f"cannot read {folder}: {error.strerror}") from error
+            for entry in entries:
+                match = _REVIEW_PATH.search(f"aclImdb/{split}/{label_dir}/{entry.name}")
+                if not match or not entry.is_file(follow_symlinks=False):
+                    continue
+                try:
+                    with open(entry.path, "rb", opener=_no_follow) as file:
+                        size = os.fstat(file.fileno()).st_size
+                        if size > MAX_REVIEW_BYTES:
+                            raise _too_big(entry.path, size)
+                        raw = file.read(MAX_REVIEW_BYTES)
+                except OSError as error:
+                    raise UserError(f"cannot read {entry.path}: {error.strerror}") from error
+                yield _review(match, raw)
+
+
+def _no_follow(path, flags):
+    """Open without following a link and without blocking on a FIFO swapped in meanwhile."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
 
 
 def load_imdb(path: str | os.PathLike | None = None, *, download: bool = True) -> ImdbData:

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
+
+from .errors import printable
 
 POSITIVE_STYLE, NEGATIVE_STYLE, UNSEEN_STYLE = "bold green", "bold red", "dim"
 LABEL_STYLES = {"positive": POSITIVE_STYLE, "negative": NEGATIVE_STYLE, "neutral": "bold yellow"}
@@ -26,23 +29,50 @@ def plain(console: Console) -> bool:
 
 
 class PredictionTable:
-    """Prints predictions as one table, a batch at a time (fixed column widths keep it aligned)."""
+    """Prints predictions a batch at a time. In a terminal: aligned columns where the id, the
+    label and the probability are never cut and the review is cut to the width left, with an
+    ellipsis. Elsewhere (a pipe, a file): plain tab-separated lines for ``cut`` and ``awk``.
+    Review text and ids are data: escaped (:func:`printable`), never read as markup."""
+
+    HEADER = ("id", "label", "P(positive)", "review")
 
     def __init__(self, console: Console):
         self.console, self.header = console, True
+        self.id_width = len(self.HEADER[0])
 
     def print(self, records: Iterable, predictions: Iterable) -> None:
-        table = Table(box=None, show_header=self.header, header_style="bold", pad_edge=False)
-        table.add_column("id", width=8, no_wrap=True, overflow="ellipsis")
-        table.add_column("label", width=8)
-        table.add_column("P(positive)", width=11, justify="right")
-        table.add_column("review", no_wrap=True, overflow="ellipsis", ratio=1)
-        for record, prediction in zip(records, predictions, strict=True):
-            style = LABEL_STYLES.get(prediction.label, "")
-            table.add_row(str(record.id), Text(prediction.label, style=style),
-                          f"{prediction.probability:.4f}", " ".join(record.text.split()))
-        self.console.print(table)
-        self.header = False
+        rows = [(printable(" ".join(str(record.id).split())), prediction.label,
+                 f"{prediction.probability:.4f}", printable(" ".join(record.text.split())))
+                for record, prediction in zip(records, predictions, strict=True)]
+        if not self.console.is_terminal:
+            lines = ["\t".join(self.HEADER)] if self.header else []
+            lines += ["\t".join(row) for row in rows]
+            if lines:
+                self.console.file.write("\n".join(lines) + "\n")
+                self.console.file.flush()
+            self.header = False
+            return
+        self.id_width = max(self.id_width, *(cell_len(row[0]) for row in rows))
+        if self.header:
+            self.console.print(self._line(*self.HEADER, style="bold"), soft_wrap=True)
+            self.header = False
+        for row in rows:
+            self.console.print(self._line(*row), soft_wrap=True)
+
+    def _line(self, record_id: str, label: str, probability: str, review: str,
+              style: str = "") -> Text:
+        line = Text(style=style)
+        line.append(record_id + " " * (self.id_width - cell_len(record_id)))
+        line.append("  ")
+        label_style = LABEL_STYLES.get(label, "")
+        line.append(f"{label:<8}", style=label_style)
+        line.append(f"  {probability:>11}  ")
+        room = self.console.width - line.cell_len
+        if room >= 2:  # the review takes what is left; the rest of the line is never cut
+            text = Text(review)
+            text.truncate(room, overflow="ellipsis")
+            line.append_text(text)
+        return line
 
 
 def explanation_text(explanation, top: int, *, markers: bool) -> Text:
@@ -53,7 +83,7 @@ def explanation_text(explanation, top: int, *, markers: bool) -> Text:
     text = Text()
     unseen = [t.token for t in tokens if not t.seen]
     if unseen:
-        text.append(f"[not seen: {' '.join(unseen)}]", style=UNSEEN_STYLE)
+        text.append(f"[not seen: {printable(' '.join(unseen))}]", style=UNSEEN_STYLE)
     for i, token in enumerate(tokens):
         if not token.seen:
             continue
@@ -62,18 +92,19 @@ def explanation_text(explanation, top: int, *, markers: bool) -> Text:
         if i in strongest:
             sign = "+" if token.contribution > 0 else "-"
             style = POSITIVE_STYLE if token.contribution > 0 else NEGATIVE_STYLE
-            text.append(f"[{sign}{token.token}]" if markers else token.token, style=style)
+            word = printable(token.token)
+            text.append(f"[{sign}{word}]" if markers else word, style=style)
         else:
-            text.append(token.token)
+            text.append(printable(token.token))
     return text
 
 
 def print_explanation(console: Console, record_id, explanation, top: int) -> None:
     """A heading (id, label, probability, strongest words) and the highlighted review."""
     p = explanation.prediction
-    words = ", ".join(f"{t.token} {t.contribution:+.3f}" for t in explanation.top(top)
+    words = ", ".join(f"{printable(t.token)} {t.contribution:+.3f}" for t in explanation.top(top)
                       if t.contribution)
-    heading = Text(f"{record_id}  ", style="bold")
+    heading = Text(f"{printable(str(record_id))}  ", style="bold")
     heading.append(p.label, style=LABEL_STYLES.get(p.label, ""))
     heading.append(f"  P(positive)={p.probability:.4f}  top: {words or '-'}")
     wrap = not console.is_terminal  # a pipe or file gets one line per review

@@ -18,29 +18,16 @@ and the rows keep that order, so IMDB runs give the same numbers as before.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from itertools import chain, count
 
 import numpy as np
 
+from .cache import Encoded  # the same arrays as the IMDB path and its cache
+from .errors import UserError
 from .labeled import BATCH, text_batches
 from .text import FIRST_WORD_ID, OOV, START, Vocabulary, tokenize
 
 _TRAIN, _VAL = 0, 1
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """What training needs: ``x_* <int32>[n, maxlen]``, ``y_* <float32>[n]`` (``x_val`` and
-    ``y_val`` have 0 rows without a validation split) and the vocabulary."""
-
-    vocabulary: Vocabulary
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
 
 
 def encode_sets(train_set, test_set, config, *, batch_size: int = BATCH) -> Encoded:
@@ -51,6 +38,9 @@ def encode_sets(train_set, test_set, config, *, batch_size: int = BATCH) -> Enco
     if config.validation_split:
         order = np.random.default_rng(config.seed).permutation(n)
         n_val = max(1, round(n * config.validation_split))
+        if n_val >= n:
+            raise UserError(f"--validation-split {config.validation_split} of {n} training "
+                            f"reviews leaves none to train on")
         role[order[:n_val]] = _VAL
         position[order[:n_val]] = np.arange(n_val)
         position[order[n_val:]] = np.arange(n - n_val)

@@ -67,18 +67,16 @@ def compute_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict:
 
 def save_report(result: dict, folder: str | os.PathLike) -> list[Path]:
     """Write ``metrics.json``, ``confusion_matrix.png`` and (with two classes) ``roc.png``."""
+    from .atomic import describe, write_text
     from .plots import plot_confusion_matrix, plot_reliability, plot_roc
 
     folder = Path(folder)
     json_path = folder / METRICS_JSON
-    tmp = json_path.with_name(f".{json_path.name}.tmp")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, json_path)
     except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"cannot write {json_path}: {error.strerror}") from error
+        raise UserError(f"cannot create {folder}: {describe(error)}") from error
+    write_text(json_path, json.dumps(result, indent=2, allow_nan=False) + "\n")
     written = [json_path, plot_confusion_matrix(result["confusion_matrix"], result["labels"],
                                                 folder / CONFUSION_PNG)]
     if result["roc_curve"]:

@@ -93,12 +93,13 @@ def plot_reliability(bins: dict, ece: float, path: str | os.PathLike) -> Path:
 
 
 def _save(fig, path: str | os.PathLike) -> Path:
+    """Through a temporary file, fsync-ed and renamed (atomic.py)."""
+    from .atomic import atomic_file
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.png")
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        with atomic_file(path, "wb") as file:
+            fig.savefig(file, dpi=110, format="png")
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return path

@@ -19,12 +19,32 @@ is cached too), unless JAX's own ``jax_compilation_cache_dir`` is already set.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
+import os
 import sys
 from pathlib import Path
+
+from .errors import UserError
 
 # mallopt parameters, from glibc's malloc.h
 M_TRIM_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX = -1, -4, -8
 NEVER_TRIM = 2**31 - 1
+
+
+KERAS_BACKENDS = ("jax", "tensorflow", "torch", "numpy", "openvino")
+
+
+def check_backend() -> str:
+    """The Keras backend named by $KERAS_BACKEND, if Keras can use it here; else a UserError
+    (Keras itself would fail at import with a traceback)."""
+    name = os.environ.get("KERAS_BACKEND", "jax")
+    if name not in KERAS_BACKENDS:
+        raise UserError(f"KERAS_BACKEND={name!r} is not a Keras backend "
+                        f"({', '.join(KERAS_BACKENDS)}); unset it to use jax")
+    if importlib.util.find_spec(name) is None:
+        raise UserError(f"KERAS_BACKEND={name} but {name} is not installed; "
+                        f"unset KERAS_BACKEND to use jax")
+    return name
 
 
 def prepare_for_training() -> None:

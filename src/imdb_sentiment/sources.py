@@ -7,7 +7,8 @@ take :meth:`TextSource.batches`. Formats come from the file suffix (``.txt``, ``
 one), else the line number where the record starts.
 
 Output goes to a temporary file beside the target that is renamed into place only when writing
-succeeded, so an error never leaves a partial file behind.
+succeeded, so an error never leaves a partial file behind; it gets the umask's mode, and a full
+disk or a file-size limit is a one-line error. No NaN or infinity is ever written as JSON.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import csv
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +24,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .atomic import atomic_file
 from .errors import UserError
+from .paths import check_file_output
 
 INPUT_FORMATS = ("txt", "csv", "jsonl", "parquet")
 OUTPUT_FORMATS = ("csv", "jsonl", "parquet")
@@ -34,6 +36,9 @@ PARQUET_HINT = "Parquet files need pyarrow: pip install 'imdb-sentiment[parquet]
 ENCODING_ERRORS = ("strict", "replace")
 DEFAULT_TEXT_COLUMN, DEFAULT_ID_COLUMN, DEFAULT_LABEL_COLUMN = "text", "id", "label"
 STDIN = Path("-")
+# Python's csv module refuses a field over 128 KiB; a review can be longer. The limit stays
+# (a C long on every platform) so that a file with one unclosed quote still ends in an error.
+CSV_FIELD_LIMIT = 2**31 - 1
 
 # The accepted spellings of each label id (config.LABELS: 0 negative, 1 positive), lower-cased.
 _LABEL_VALUES = {"0": 0, "negative": 0, "neg": 0, "1": 1, "positive": 1, "pos": 1}
@@ -232,6 +237,7 @@ def _txt_rows(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[int
 
 def _csv_rows(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[int, dict]]:
     """The first row is the header; every row must have as many fields as the header."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader((line for _, line in lines), strict=True)
     header = None
     while True:
@@ -260,6 +266,8 @@ def _jsonl_rows(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[i
             continue
         try:
             row = json.loads(line)
+        except RecursionError:
+            raise UserError(f"{name} line {number} is JSON nested too deeply") from None
         except ValueError as error:
             raise UserError(f"{name} line {number} is not valid JSON: {error}") from None
         if not isinstance(row, dict):
@@ -282,50 +290,53 @@ class RecordWriter:
         self.count = 0
 
     def __enter__(self) -> RecordWriter:
-        if self.path.is_dir():
-            raise UserError(f"output {self.path} is a folder")
-        if not self.path.parent.is_dir():
-            raise UserError(f"folder {self.path.parent} does not exist")
+        check_file_output(self.path)
+        self._atomic = atomic_file(self.path, "wb" if self.format == "parquet" else "w", newline="")
+        self._file = self._atomic.__enter__()
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                       suffix=".tmp")
-        except OSError as error:
-            raise UserError(f"cannot write {self.path}: {error.strerror}") from error
-        self._tmp = Path(tmp)
-        if self.format == "parquet":
-            self._file = os.fdopen(fd, "wb")
-            self._parquet = _ParquetRows(self._file, self.columns)
-            return self
-        self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        if self.format == "csv":
-            self._csv = csv.writer(self._file)
-            self._csv.writerow(self.columns)
+            if self.format == "parquet":
+                self._parquet = self._guarded(_ParquetRows, self._file, self.columns)
+            elif self.format == "csv":
+                self._csv = csv.writer(self._file)
+                self._guarded(self._csv.writerow, self.columns)
+        except BaseException as error:  # no temporary file is left behind
+            self._atomic.__exit__(type(error), error, error.__traceback__)
+            raise
         return self
 
     def write(self, rows: Iterable[dict]) -> None:
+        self._guarded(self._write, rows)
+
+    def _write(self, rows: Iterable[dict]) -> None:
+        if self.format == "parquet":
+            self.count += self._parquet.write(rows)
+            return
+        for row in rows:
+            if self.format == "csv":
+                self._csv.writerow([_csv_cell(row[c]) for c in self.columns])
+            else:
+                self._file.write(json.dumps({c: row[c] for c in self.columns},
+                                            ensure_ascii=False, allow_nan=False) + "\n")
+            self.count += 1
+
+    def _guarded(self, function, *args):
         try:
-            if self.format == "parquet":
-                self.count += self._parquet.write(rows)
-                return
-            for row in rows:
-                if self.format == "csv":
-                    self._csv.writerow([_csv_cell(row[c]) for c in self.columns])
-                else:
-                    self._file.write(json.dumps({c: row[c] for c in self.columns},
-                                                ensure_ascii=False) + "\n")
-                self.count += 1
+            return function(*args)
         except OSError as error:  # a full disk, say
-            raise UserError(f"cannot write {self.path}: {error.strerror}") from error
+            from .atomic import describe
+
+            raise UserError(f"cannot write {self.path}: {describe(error)}") from error
+        except ValueError as error:
+            raise UserError(f"refusing to write {self.path}: {error}") from error
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if self.format == "parquet":
-                self._parquet.close()
-            self._file.close()
-            if exc_type is None:
-                os.replace(self._tmp, self.path)
-        finally:
-            self._tmp.unlink(missing_ok=True)
+        if exc_type is None and self.format == "parquet":
+            try:
+                self._guarded(self._parquet.close)  # the footer: the file is complete only now
+            except BaseException as error:
+                self._atomic.__exit__(type(error), error, error.__traceback__)
+                raise
+        self._atomic.__exit__(exc_type, exc, tb)
 
 
 class _ParquetRows:

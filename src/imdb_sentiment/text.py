@@ -23,18 +23,29 @@ from .errors import UserError
 PAD, START, OOV = 0, 1, 2
 FIRST_WORD_ID = 3
 
+TOKENIZER_VERSION = 1  # raise when tokenize() changes: it keys the encoded-data cache (cache.py)
+
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # A word is a run of letters and digits, with inner apostrophes kept ("don't", "director's").
-# Everything else (punctuation, symbols) splits words apart and is dropped.
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# Everything else (punctuation, symbols) splits words apart and is dropped. tokens.py reads the
+# same character class to tokenize many reviews at once on arrays.
+WORD_CHAR = r"[^\W_]"
+WORD = re.compile(f"{WORD_CHAR}+(?:'{WORD_CHAR}+)*")
+
+
+def standardize(text: str) -> str:
+    """Lower-case and replace each ``<br />`` tag by a space."""
+    return _BREAK.sub(" ", text.lower())
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case, drop ``<br />`` tags, split off punctuation.
 
     ``"Great!<br />A"`` -> ``["great", "a"]``
+
+    The reference definition: ``tokens.py`` computes the same tokens for many reviews at once.
     """
-    return _WORD.findall(_BREAK.sub(" ", text.lower()))
+    return WORD.findall(standardize(text))
 
 
 @dataclass(frozen=True)
@@ -50,16 +61,34 @@ class Vocabulary:
     @classmethod
     def build(cls, texts: Iterable[str], max_features: int) -> Vocabulary:
         """Count words over ``texts`` (the training split only); ties break alphabetically."""
-        return cls.from_tokens(map(tokenize, texts), max_features)
+        from .tokens import word_counts
+
+        return cls.from_counts(word_counts(list(texts)), max_features)
 
     @classmethod
     def from_tokens(cls, token_lists: Iterable[list[str]], max_features: int) -> Vocabulary:
-        counts = Counter(chain.from_iterable(token_lists))
+        return cls.from_counts(Counter(chain.from_iterable(token_lists)), max_features)
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int], max_features: int) -> Vocabulary:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return cls(tuple(w for w, _ in ranked[: max_features - FIRST_WORD_ID]), max_features)
 
+    @property
+    def ids(self) -> dict[str, int]:
+        """``{word: id}``."""
+        return self._ids
+
     def id(self, word: str) -> int:
         return self._ids.get(word, OOV)
+
+    def lookup(self):
+        """The lookup structures of ``tokens.encode``, built on first use."""
+        if "_lookup" not in self.__dict__:
+            from .tokens import lookup
+
+            object.__setattr__(self, "_lookup", lookup(self))
+        return self.__dict__["_lookup"]
 
     def encode(self, text: str) -> list[int]:
         """One review as ids, start marker first: ``[1, id(tok1), id(tok2), ...]``."""
@@ -71,8 +100,11 @@ class Vocabulary:
         return [START, *map(self._ids.get, tokens, repeat(OOV))]
 
     def encode_batch(self, texts: Iterable[str], maxlen: int) -> np.ndarray:
-        """Reviews as a padded matrix ``token ids <int32>[len(texts), maxlen]``."""
-        return self.encode_token_lists(map(tokenize, texts), maxlen)
+        """Reviews as a padded matrix ``token ids <int32>[len(texts), maxlen]``: the same as
+        ``encode_token_lists(map(tokenize, texts), maxlen)``, computed on arrays (tokens.py)."""
+        from .tokens import encode
+
+        return encode(list(texts), self, maxlen)
 
     def encode_token_lists(self, token_lists: Iterable[list[str]], maxlen: int) -> np.ndarray:
         """Already tokenized reviews as ``token ids <int32>[n, maxlen]``."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,11 @@ class KindModel:
 
     def explain(self, texts: Sequence[str], method: str) -> list:
         """One :class:`~imdb_sentiment.classifier.Explanation` per text."""
+        raise NotImplementedError
+
+    def content(self) -> Iterator:
+        """What identifies the trained model, for its content hash: JSON-able objects and numpy
+        arrays, always in the same order (``serve`` shows the hash at ``/v1/model``)."""
         raise NotImplementedError
 
     def save(self, folder: Path) -> None:

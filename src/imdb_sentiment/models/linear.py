@@ -186,6 +186,11 @@ class NBSVM(KindModel):
                  for t, c in zip(tokens, flat[start:start + len(tokens)], strict=True)]))
         return out
 
+    def content(self):
+        yield self.vocabulary.to_json()
+        yield from (self.r, self.weights, np.float64(self.bias))
+        yield self.calibration.to_json()
+
     def save(self, folder: Path) -> None:
         np.savez(folder / WEIGHTS, weights=self.weights, r=self.r, bias=np.float64(self.bias),
                  ngram_words=self.vocabulary.digits.astype(np.int32))
@@ -194,16 +199,26 @@ class NBSVM(KindModel):
 
     @classmethod
     def load(cls, folder: str | os.PathLike, config) -> NBSVM:
+        from ..bundle import _read_json  # size-limited, one-line errors naming the file
+
         folder = Path(folder)
         try:
             with np.load(folder / WEIGHTS, allow_pickle=False) as arrays:
                 weights, r, bias = arrays["weights"], arrays["r"], float(arrays["bias"])
                 digits = arrays["ngram_words"]
-        except zipfile.BadZipFile as error:  # not a ValueError: say "damaged" like the others
-            raise ValueError(f"{WEIGHTS}: {error}") from error
-        vocabulary = NgramVocabulary.from_json(_read_json(folder / NGRAMS), digits)
-        calibration = (Platt.from_json(_read_json(folder / CALIBRATION))
-                       if (folder / CALIBRATION).is_file() else None)
+        except (zipfile.BadZipFile, ValueError, KeyError, OSError) as error:
+            # np.load reads bytes that are no .npz as a pickle, and refuses: say what it is
+            reason = "not an .npz of arrays" if "pickle" in str(error) else error
+            raise ValueError(f"{WEIGHTS} cannot be read ({reason})") from None
+        if not (np.isfinite(weights).all() and np.isfinite(r).all() and np.isfinite(bias)):
+            raise ValueError(f"{WEIGHTS} holds weights that are not finite numbers (NaN or inf)")
+        try:
+            vocabulary = NgramVocabulary.from_json(_read_json(folder / NGRAMS), digits)
+            calibration = (Platt.from_json(_read_json(folder / CALIBRATION))
+                           if (folder / CALIBRATION).is_file() else None)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"{NGRAMS} or {CALIBRATION} is not what this tool wrote "
+                             f"({error})") from None
         return cls(vocabulary, r.astype(np.float64), weights.astype(np.float64), bias, config,
                    calibration)
 

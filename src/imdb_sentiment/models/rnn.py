@@ -21,6 +21,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from ..bundle import CONFIG
+from ..errors import UserError
 from ..text import PAD, Vocabulary, pad, tokenize
 from . import KindModel
 
@@ -109,6 +111,10 @@ class RecurrentModel(KindModel):
         baselines = np.where(seen, PAD, windows).astype(np.int32)
         return self.predict_encoded(windows), self._gradients(windows, baselines)
 
+    def content(self):
+        yield self.vocabulary.to_json()
+        yield from self.model.get_weights()
+
     def save(self, folder: Path) -> None:
         from ..model import stock_model
 
@@ -117,15 +123,71 @@ class RecurrentModel(KindModel):
 
     @classmethod
     def load(cls, folder: str | os.PathLike, config) -> RecurrentModel:
+        """The weights of ``model.keras`` (safe_mode) in the uncompiled model ``build_model``
+        makes, after checking the files against ``config`` and each other."""
         from ..model import build_model
-        from ..text import Vocabulary
+        from ..runtime import use_compilation_cache
 
+        use_compilation_cache()  # the predict programs: compiled once, then read from disk
         folder = Path(folder)
-        vocabulary = Vocabulary.load(folder / VOCABULARY)
-        stored = keras.saving.load_model(folder / MODEL, compile=False, safe_mode=True)
+        vocabulary = _vocabulary(folder, config)
+        stored = _load_keras(folder)
+        _check_model(folder, stored, config)
         model = build_model(config)  # recurrent.py's layers predict faster than Keras's own
-        model.set_weights(stored.get_weights())
+        try:
+            model.set_weights(stored.get_weights())
+        except ValueError as error:
+            raise UserError(f"bundle {folder} is damaged: {MODEL} does not match {CONFIG} "
+                            f"({error})") from error
         return cls(model, vocabulary, config)
+
+
+def _vocabulary(folder: Path, config) -> Vocabulary:
+    from ..bundle import _read_json
+    from ..text import FIRST_WORD_ID
+
+    data = _read_json(folder / VOCABULARY)
+    damaged = f"bundle {folder} is damaged: {VOCABULARY}"
+    if not isinstance(data, dict):
+        raise UserError(f"{damaged} is not a JSON object")
+    words, max_features = data.get("words"), data.get("max_features")
+    if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+        raise UserError(f"{damaged}: 'words' is not a list of words")
+    if len(set(words)) != len(words):
+        raise UserError(f"{damaged}: 'words' repeats a word")
+    if max_features != config.max_features or isinstance(max_features, bool):
+        raise UserError(f"{damaged}: max_features {max_features!r} differs from {CONFIG}'s "
+                        f"{config.max_features}")
+    if len(words) > config.max_features - FIRST_WORD_ID:
+        raise UserError(f"{damaged}: {len(words)} words do not fit the model's "
+                        f"{config.max_features} ids")
+    return Vocabulary.from_json(data)
+
+
+def _load_keras(folder: Path):
+    try:
+        return keras.saving.load_model(folder / MODEL, compile=False, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 - whatever the zip or the config inside holds
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        raise UserError(f"bundle {folder} is damaged: {MODEL} cannot be read ({reason})") from None
+
+
+def _check_model(folder: Path, stored, config) -> None:
+    damaged = f"bundle {folder} is damaged: {MODEL}"
+    try:
+        maxlen = stored.input_shape[1]
+        rows = stored.get_layer("embedding").input_dim
+    except (AttributeError, IndexError, TypeError, ValueError) as error:
+        raise UserError(f"{damaged} is not this tool's model ({error})") from None
+    if maxlen != config.maxlen:
+        raise UserError(f"{damaged} reads {maxlen} tokens but {CONFIG} says maxlen "
+                        f"{config.maxlen}")
+    if rows != config.max_features:
+        raise UserError(f"{damaged} has {rows} embedding rows but {CONFIG} says "
+                        f"max_features "
+                        f"{config.max_features}")
+    if not all(np.isfinite(w).all() for w in stored.get_weights()):
+        raise UserError(f"{damaged} holds weights that are not finite numbers (NaN or inf)")
 
 
 def _explanation(tokens: list[str], probability: float, seen_contributions: np.ndarray):

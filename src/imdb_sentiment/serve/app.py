@@ -64,7 +64,7 @@ def create_app(classifier, settings: ServeSettings | None = None) -> FastAPI:
             method: MicroBatcher(partial(classifier.explain, method=method),
                                  max_batch=min(settings.max_batch, settings.max_explain_reviews),
                                  **common)
-            for method in ("occlusion", "integrated_gradients")}
+            for method in classifier.kind_model.explain_methods}  # the first is the default
         batchers = [app.state.predict, *app.state.explain.values()]
         metrics.queued.set_function(lambda: sum(b.pending for b in batchers))
         for batcher in batchers:
@@ -114,7 +114,13 @@ def create_app(classifier, settings: ServeSettings | None = None) -> FastAPI:
         request.state.reviews = len(texts)
         check_limits(texts, body.explain, settings)
         if body.explain:
-            results = await submit(request.app.state.explain[body.method], texts)
+            explainers = request.app.state.explain
+            method = body.method or next(iter(explainers))
+            if method not in explainers:
+                raise ApiError(422, "unsupported_method",
+                               f"{classifier.kind} models explain by {', '.join(explainers)}, "
+                               f"not {method}")
+            results = await submit(explainers[method], texts)
         else:
             results = await submit(request.app.state.predict, texts)
         top = body.top if body.explain else 0

@@ -5,23 +5,28 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
+
 from .. import __version__
 from ..bundle import FORMAT, FORMAT_VERSION
 from .settings import ServeSettings
 
 
 def content_hash(classifier) -> str:
-    """SHA-256 of the config, the vocabulary and every weight (dtype, shape, bytes).
+    """SHA-256 of the config and the kind's content: its vocabulary and every weight (arrays
+    by dtype, shape and bytes; the rest as JSON).
 
     It identifies the model itself: saving the same model twice gives the same hash, though
     ``model.keras`` (a zip) records the time it was written.
     """
     digest = hashlib.sha256()
-    for part in (classifier.config.to_dict(), classifier.vocabulary.to_json()):
-        digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    for weight in classifier.model.get_weights():
-        digest.update(f"{weight.dtype}{weight.shape}".encode())
-        digest.update(weight.tobytes())
+    for part in (classifier.config.to_dict(), *classifier.kind_model.content()):
+        if isinstance(part, np.ndarray | np.generic):
+            part = np.ascontiguousarray(part)
+            digest.update(f"{part.dtype}{part.shape}".encode())
+            digest.update(part.tobytes())
+        else:
+            digest.update(json.dumps(part, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
 
