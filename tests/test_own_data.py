@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from conftest import toy_review
 from imdb_sentiment import Classifier, Config, UserError, load_imdb, train
 from imdb_sentiment.cli import main
-from imdb_sentiment.encoding import encode_sets, windows
+from imdb_sentiment.encoding import encode_sets
 from imdb_sentiment.labeled import open_labeled
-from imdb_sentiment.text import Vocabulary, pad, tokenize
+from imdb_sentiment.text import Vocabulary, tokenize
 
 TINY = ["--max-features", "40", "--maxlen", "16", "--embedding-dim", "8", "--units", "8",
         "--batch-size", "16", "--epochs", "2", "--learning-rate", "0.05", "-q"]
@@ -235,15 +235,6 @@ def test_streamed_encoding_equals_tokenizing_everything(validation_split, toy_ar
     assert np.array_equal(encoded.y_train, train_set.labels.astype(np.float32))
     assert np.array_equal(encoded.x_test, vocabulary.encode_batch(imdb.test.texts, 9))
     assert encoded.x_train.dtype == np.int32
-
-
-def test_windows_pad_like_pad():
-    rng = np.random.default_rng(0)
-    lengths = np.array([0, 1, 4, 5, 6, 13, 0])
-    ids = rng.integers(3, 100, size=int(lengths.sum())).astype(np.int32)
-    sequences = np.split(ids, np.cumsum(lengths)[:-1])
-    expected = pad([[1, *s] for s in sequences], 5)
-    assert np.array_equal(windows(ids, lengths, 5), expected)
 
 
 def test_library_train_takes_two_sets(tmp_path):
