@@ -255,3 +255,22 @@ def test_open_labeled_rejects_non_string_text(tmp_path):
     path.write_text('{"text": 5, "label": 1}\n', encoding="utf-8")
     with pytest.raises(UserError, match="'text' is 5, not a string"):
         open_labeled(path)
+
+
+def test_ctrl_c_then_resume_from_input(tmp_path):
+    """--resume works on --input runs: the file is checked and encoded again, the run goes on."""
+    from test_resume import CTRL_C, _python
+
+    data = write(tmp_path / "l.csv", rows(200, seed=9))
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C)
+    out = tmp_path / "run"
+    args = ["train", "--input", str(data), "--text-column", "review", "--label-column",
+            "sentiment", "--output", str(out), *TINY, "--epochs", "3"]  # the last --epochs counts
+    stopped = _python(script, *args)
+    assert stopped.returncode == 130, stopped.stderr
+    assert not out.exists() and (tmp_path / ".run.in-progress" / "epoch-1").is_dir()
+    resumed = _python("-m", "imdb_sentiment.cli", *args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(json.loads((out / "history.json").read_text())["loss"]) == 3
+    assert json.loads((out / "data.json").read_text())["test"]["reviews"] == 20
