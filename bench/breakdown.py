@@ -1,6 +1,6 @@
 """Where a SimpleRNN training step's time goes: the diagnostic figures of BENCHMARKS.md.
 
-    flock /tmp/imdb-cpu.lock .venv/bin/python -m bench.breakdown        # synthetic ids, ~1 min
+    flock /tmp/cpu.lock .venv/bin/python -m bench.breakdown        # synthetic ids, ~1 min
 
 Prints one JSON document of milliseconds per step of 32 reviews (maxlen 80):
 

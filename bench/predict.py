@@ -9,7 +9,7 @@
   subprocess, for a file of ``--lines`` short reviews (the test reviews' first sentences, over and
   over) and for a file of 10,000 lines: bounded memory means the two peaks are close.
 
-    flock /tmp/imdb-cpu.lock .venv/bin/python -m bench.predict --model runs/classic \\
+    flock /tmp/cpu.lock .venv/bin/python -m bench.predict --model runs/classic \\
         --data ../shared/data/aclImdb.tar.gz
 """
 

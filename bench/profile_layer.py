@@ -1,6 +1,6 @@
 """Where a recurrent layer's training step spends its time, operation by operation.
 
-    flock /tmp/imdb-cpu.lock .venv/bin/python -m bench.profile_layer --cell lstm
+    flock /tmp/cpu.lock .venv/bin/python -m bench.profile_layer --cell lstm
 
 Traces a few calls of the layer's forward and backward pass (training mode, classic shapes,
 dropout 0.2 and 0.2) with ``jax.profiler`` and adds up, for each operation XLA ran, the time its
