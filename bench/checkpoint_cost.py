@@ -1,6 +1,6 @@
 """What a per-epoch checkpoint costs (checkpoint.py): size, seconds to save and to restore.
 
-    .venv/bin/python bench/checkpoint_cost.py [--cell lstm] [--saves 5]
+    .venv/bin/python -m bench.checkpoint_cost [--cell lstm] [--saves 5]
 
 Prints one JSON document. Compare ``save_s`` with an epoch's seconds (README, BENCHMARKS.md).
 """
@@ -8,13 +8,11 @@ Prints one JSON document. Compare ``save_s`` with an epoch's seconds (README, BE
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from bench.output import emit
 
 
 def main() -> None:
@@ -41,8 +39,8 @@ def main() -> None:
         start = time.perf_counter()
         Checkpoint(Path(folder), StopOnInterrupt()).restore(build_model(config))
         restore = round(time.perf_counter() - start, 3)
-    print(json.dumps({"cell": args.cell, "checkpoint_mb": round(size / 1e6, 1),
-                      "save_s": saves, "restore_s": restore}, indent=2))
+    emit({"cell": args.cell, "checkpoint_mb": round(size / 1e6, 1), "save_s": saves,
+          "restore_s": restore}, "checkpoint_cost")
 
 
 if __name__ == "__main__":
