@@ -1,7 +1,7 @@
 """Training on your own data at scale: reading + encoding a large labeled CSV, its peak memory.
 
-    python bench/own_data.py --rows 2000000 --csv /tmp/own_data_2m.csv [--modes stream naive pandas]
-    python bench/own_data.py --rows 2000000 --csv /tmp/own_data_2m.csv --modes train
+    python -m bench.own_data --rows 2000000 --csv /tmp/own_data_2m.csv [--modes stream naive pandas]
+    python -m bench.own_data --rows 2000000 --csv /tmp/own_data_2m.csv --modes train
 
 The file is synthetic and reproducible (``--seed``): reviews of 8 to 80 words drawn from a Zipf
 vocabulary of 50,000 made-up words, with sentiment words that lean with the label, labels
