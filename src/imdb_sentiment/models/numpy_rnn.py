@@ -1,0 +1,84 @@
+"""The recurrent model's forward pass in NumPy: the probabilities Keras computes, without Keras.
+
+``token ids <int32>[n, maxlen]`` -> ``P(positive) <float32>[n]``, for the weights of
+:func:`imdb_sentiment.model.build_model` (``keras.Model.get_weights()`` order) and the three
+cells as Keras 3 computes them at inference (``keras/src/layers/rnn/``: no dropout, no mask,
+left to right, the last state fed to the Dense layer):
+
+- SimpleRNN: ``h = tanh(x W + b + h U)``
+- LSTM, gates i, f, c, o side by side in W, U and b:
+  ``c = sig(f) * c + sig(i) * tanh(c~)``, ``h = sig(o) * tanh(c)``
+- GRU with ``reset_after=True``, gates z, r, h; b holds the input bias and the recurrent bias:
+  ``z = sig(xz + hz)``, ``r = sig(xr + hr)``, ``h = z * h + (1 - z) * tanh(xh + r * hh)`` where
+  ``hz, hr, hh = h U + b_recurrent``
+
+Float32 throughout, as the Keras model: the sums run in another order than XLA's, so the
+probabilities differ by rounding only (tests/test_numpy_rnn.py bounds it at 1e-5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHUNK = 256  # reviews per pass: keeps a pass's arrays in cache (bench/cold_predict.py --model)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` as Keras's ``ops.sigmoid``; exp overflows to inf for x < -88,
+    which gives the right 0."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+class NumpyRNN:
+    """``NumpyRNN(cell, weights)(ids)``: ``cell`` is ``Config.cell``, ``weights`` the six
+    arrays of ``keras_file.read_weights``."""
+
+    def __init__(self, cell: str, weights: list[np.ndarray]):
+        self.cell = cell
+        self.weights = weights
+        embedding, kernel, recurrent, bias, self.dense_kernel, self.dense_bias = weights
+        # one row per id: <float32>[max_features, embedding_dim]
+        self.embedding, self.kernel, self.recurrent = embedding, kernel, recurrent
+        if cell == "gru":  # reset_after: the recurrent bias is added to h U, inside r * (...)
+            self.input_bias, self.recurrent_bias = bias[0], bias[1]
+        else:
+            self.input_bias, self.recurrent_bias = bias, None
+        self.units = recurrent.shape[0]
+        self._step = {"simple_rnn": self._simple_rnn, "lstm": self._lstm, "gru": self._gru}[cell]
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids)
+        out = np.empty(len(ids), dtype=np.float32)
+        for start in range(0, len(ids), CHUNK):
+            out[start:start + CHUNK] = self._forward(ids[start:start + CHUNK])
+        return out
+
+    def _forward(self, ids: np.ndarray) -> np.ndarray:
+        # the input projection of every step at once, time first:
+        # <float32>[maxlen, batch, gates * units]
+        vectors = self.embedding[ids.T]
+        projected = vectors @ self.kernel
+        projected += self.input_bias
+        h = np.zeros((len(ids), self.units), dtype=np.float32)
+        c = np.zeros_like(h)  # the LSTM's cell state; unused by the other two
+        for x in projected:
+            h, c = self._step(x, h, c)
+        logit = h @ self.dense_kernel + self.dense_bias
+        return sigmoid(logit)[:, 0]
+
+    def _simple_rnn(self, x, h, c):
+        return np.tanh(x + h @ self.recurrent), c
+
+    def _lstm(self, x, h, c):
+        z = x + h @ self.recurrent
+        i, f, c_new, o = np.split(z, 4, axis=1)
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(c_new)
+        return sigmoid(o) * np.tanh(c), c
+
+    def _gru(self, x, h, c):
+        inner = h @ self.recurrent + self.recurrent_bias
+        x_z, x_r, x_h = np.split(x, 3, axis=1)
+        h_z, h_r, h_h = np.split(inner, 3, axis=1)
+        z, r = sigmoid(x_z + h_z), sigmoid(x_r + h_r)
+        return z * h + (1.0 - z) * np.tanh(x_h + r * h_h), c
