@@ -110,7 +110,8 @@ def _architecture(model) -> list[dict] | None:
             or classes[2] not in CELLS:
         return None
     names = [layer.get("name") for layer in layers]
-    chained = all(_input_of(layer) == previous for previous, layer in zip(names, layers[1:]))
+    chained = all(_input_of(layer) == previous
+                  for previous, layer in zip(names[:-1], layers[1:], strict=True))
     ends = (graph.get("input_layers") == [names[0], 0, 0]
             and graph.get("output_layers") == [names[3], 0, 0])
     known = all(layer.get("module") == "keras.layers" and layer.get("registered_name") is None
