@@ -80,6 +80,8 @@ def cell_bundle(request, toy_archive, tmp_path_factory):
 
 
 def test_loaded_bundle_scores_in_numpy_as_keras_does(cell_bundle, monkeypatch):
+    from imdb_sentiment.models import rnn
+
     path, texts, trained = cell_bundle
     loaded = Classifier.load(path)
     assert loaded.kind_model._numpy is not None  # read without Keras
@@ -91,10 +93,11 @@ def test_loaded_bundle_scores_in_numpy_as_keras_does(cell_bundle, monkeypatch):
     assert by_keras.kind_model._numpy is None
     np.testing.assert_allclose(probabilities, by_keras.predict_proba(texts[:50]), atol=ATOL)
     assert content_hash(loaded) == content_hash(by_keras)  # the same model, the same hash
-    # a batch larger than NumPy's share goes to Keras, built from the same weights
-    loaded.kind_model.numpy_max_rows = 10
+    # past KERAS_AFTER_ROWS reviews, Keras is loaded, from the same weights
+    monkeypatch.setattr(rnn, "KERAS_AFTER_ROWS", 60)
     np.testing.assert_allclose(loaded.predict_proba(texts[:50]), probabilities, atol=ATOL)
     assert loaded.kind_model._keras is not None
+    np.testing.assert_allclose(loaded.predict_proba(texts[:50]), probabilities, atol=ATOL)
 
 
 def test_occlusion_in_numpy_and_integrated_gradients_import_keras(cell_bundle):

@@ -18,9 +18,30 @@ probabilities differ by rounding only (tests/test_numpy_rnn.py bounds it at 1e-5
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-CHUNK = 256  # reviews per pass: keeps a pass's arrays in cache (bench/cold_predict.py --model)
+CHUNK = 256  # reviews per pass: keeps a pass's arrays in cache (bench/cold_predict.py chunks)
+# OpenBLAS threads for the pass. Its products are small (a chunk's state times a 128-wide
+# kernel, 80 times): with one thread the pass ran 2-5x faster than with OpenBLAS's default of
+# one per core on this 2-core machine, busy or not (bench/cold_predict.py threads).
+BLAS_THREADS = 1
+_controller = None
+_controller_lock = threading.Lock()
+
+
+def blas_threads():
+    """A context in which OpenBLAS (NumPy's matmul) uses at most :data:`BLAS_THREADS` threads
+    (None: its default), through threadpoolctl (scikit-learn's dependency); restored on
+    leaving."""
+    global _controller
+    with _controller_lock:
+        if _controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()  # 1 ms: finds the BLAS libraries loaded
+    return _controller.limit(limits=BLAS_THREADS, user_api="blas")
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -50,8 +71,9 @@ class NumpyRNN:
     def __call__(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids)
         out = np.empty(len(ids), dtype=np.float32)
-        for start in range(0, len(ids), CHUNK):
-            out[start:start + CHUNK] = self._forward(ids[start:start + CHUNK])
+        with blas_threads():
+            for start in range(0, len(ids), CHUNK):
+                out[start:start + CHUNK] = self._forward(ids[start:start + CHUNK])
         return out
 
     def _forward(self, ids: np.ndarray) -> np.ndarray:

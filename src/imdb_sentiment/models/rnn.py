@@ -8,13 +8,13 @@ start marker and gives its prior, and ``explain`` returns no tokens.
 
 The bundle holds ``model.keras`` (Keras's own layers, readable by plain
 ``keras.saving.load_model``) and ``vocabulary.json``. Loading reads the weights without Keras
-(``keras_file.py``: zip + JSON + HDF5, checked) and scores batches of up to
-:data:`NUMPY_MAX_ROWS` reviews in NumPy (``numpy_rnn.py``, the same probabilities): importing
-Keras and JAX takes 3.5-4 s, most of a one-review ``predict``. Keras is imported on the first
-larger batch or integrated-gradients explanation, and builds the uncompiled model
-:func:`~imdb_sentiment.model.build_model` makes (its faster layers) from the same weights. A file
-the NumPy reader does not know (another architecture or Keras version) is read by Keras itself
-(``safe_mode`` on), as is every file with ``IMDB_SENTIMENT_INFERENCE=keras``.
+(``keras_file.py``: zip + JSON + HDF5, checked) and scores in NumPy (``numpy_rnn.py``, the same
+probabilities): importing Keras and JAX takes 3.5-4 s, most of a one-review ``predict``. Keras
+is imported when it pays (see :data:`KERAS_AFTER_ROWS`) or is needed (integrated gradients,
+saving), and builds the uncompiled model :func:`~imdb_sentiment.model.build_model` makes (its
+faster layers) from the same weights. A file the NumPy reader does not know (another
+architecture or Keras version) is read by Keras itself (``safe_mode`` on), as is every file with
+``IMDB_SENTIMENT_INFERENCE=keras``.
 """
 
 from __future__ import annotations
@@ -38,13 +38,18 @@ if TYPE_CHECKING:
     import keras
 
 PREDICT_BATCH = 256  # rows per Keras forward pass; smaller batches are padded to a power of two
-# Batches of at most this many reviews are scored in NumPy, larger ones with Keras (XLA):
-# measured in bench/cold_predict.py --model (BENCHMARKS.md).
-NUMPY_MAX_ROWS = 256
+# Which path scores a batch, measured by bench/cold_predict.py (BENCHMARKS.md). Until Keras is
+# loaded, NumPy scores the first KERAS_AFTER_ROWS reviews: loading Keras costs 3.5-4 s and
+# NumPy's pass is slower than XLA's by at most ~0.15 ms a review (LSTM, large batches), so
+# Keras repays its import only after about 25,000 reviews (switch once the time lost equals the
+# switch's cost: never more than twice the better choice made in hindsight). Once Keras is
+# loaded, a batch goes to NumPy up to NUMPY_MAX_ROWS rows (where it is as fast or faster).
+KERAS_AFTER_ROWS = 20_000
+NUMPY_MAX_ROWS = {"simple_rnn": 256, "lstm": 8, "gru": 8}
 MODEL, VOCABULARY = "model.keras", "vocabulary.json"
-# auto: NumPy up to NUMPY_MAX_ROWS, Keras above; keras: read and score with Keras only (as
-# before the NumPy path; for comparisons); numpy: every batch in NumPy (Keras only to explain
-# by integrated gradients or to save)
+# auto: the rule above; keras: read and score with Keras only (as before the NumPy path; for
+# comparisons); numpy: every batch in NumPy (Keras only to explain by integrated gradients or
+# to save)
 INFERENCE = "IMDB_SENTIMENT_INFERENCE"
 INFERENCE_MODES = ("auto", "keras", "numpy")
 
@@ -55,14 +60,15 @@ class RecurrentModel(KindModel):
     explain_methods = ("occlusion", "integrated_gradients")
 
     def __init__(self, model: keras.Model | None, vocabulary: Vocabulary, config, *,
-                 weights: list[np.ndarray] | None = None, numpy_max_rows: int | None = None):
+                 weights: list[np.ndarray] | None = None, inference: str = "auto"):
         """``model``: a Keras model (from training); or None and ``weights``, the arrays of
         ``model.get_weights()`` read from a bundle, and the Keras model is built from them on
-        first need. ``numpy_max_rows``: the largest batch scored in NumPy (None: any)."""
+        first need. ``inference``: one of :data:`INFERENCE_MODES`."""
         self.vocabulary, self.config = vocabulary, config
         self._keras = model
         self._numpy = NumpyRNN(config.cell, weights) if weights is not None else None
-        self.numpy_max_rows = numpy_max_rows
+        self.inference = inference
+        self._numpy_rows = 0  # reviews scored in NumPy before Keras was loaded
         self._lock = threading.Lock()  # the server's threads may need the Keras model at once
         self._gradients = None  # built on the first integrated-gradients explanation
 
@@ -80,9 +86,23 @@ class RecurrentModel(KindModel):
     def model(self, model: keras.Model) -> None:
         self._keras, self._numpy = model, None  # new weights: the NumPy copy is stale
 
+    def load_lazy_parts(self) -> None:
+        """Load Keras now (a server: no request waits 4 s for it); batches then go to the
+        faster path by their size."""
+        self.model  # noqa: B018 - the property builds it
+
     def _in_numpy(self, rows: int) -> bool:
-        return self._numpy is not None and (self.numpy_max_rows is None
-                                            or rows <= self.numpy_max_rows)
+        """Whether a batch of ``rows`` is scored in NumPy (see :data:`KERAS_AFTER_ROWS`)."""
+        if self._numpy is None or self.inference == "keras":
+            return False
+        if self.inference == "numpy":
+            return True
+        if self._keras is not None:
+            return rows <= NUMPY_MAX_ROWS[self.config.cell]
+        if self._numpy_rows + rows <= KERAS_AFTER_ROWS:
+            self._numpy_rows += rows
+            return True
+        return False
 
     @classmethod
     def train(cls, data, config, *, verbose="auto", callbacks=()):
@@ -96,8 +116,8 @@ class RecurrentModel(KindModel):
         return self.vocabulary.encode_batch(texts, self.config.maxlen)
 
     def predict_encoded(self, ids: np.ndarray) -> np.ndarray:
-        """``token ids <int32>[n, maxlen]`` -> ``P(positive) <float32>[n]``: in NumPy up to
-        ``numpy_max_rows`` rows, else with Keras."""
+        """``token ids <int32>[n, maxlen]`` -> ``P(positive) <float32>[n]``, in NumPy or with
+        Keras (:meth:`_in_numpy`)."""
         if self._in_numpy(len(ids)):
             return self._numpy(ids)
         out = np.empty(len(ids), dtype=np.float32)
@@ -181,8 +201,7 @@ class RecurrentModel(KindModel):
         weights = None if mode == "keras" else read_weights(folder, config)
         if weights is None:
             return cls(_load_keras(folder, config), vocabulary, config)
-        return cls(None, vocabulary, config, weights=weights,
-                   numpy_max_rows=None if mode == "numpy" else NUMPY_MAX_ROWS)
+        return cls(None, vocabulary, config, weights=weights, inference=mode)
 
 
 def _keras_model(config, weights: list[np.ndarray]) -> keras.Model:
