@@ -94,7 +94,7 @@ def test_loaded_bundle_scores_in_numpy_as_keras_does(cell_bundle, monkeypatch):
     np.testing.assert_allclose(probabilities, by_keras.predict_proba(texts[:50]), atol=ATOL)
     assert content_hash(loaded) == content_hash(by_keras)  # the same model, the same hash
     # past KERAS_AFTER_ROWS reviews, Keras is loaded, from the same weights
-    monkeypatch.setattr(rnn, "KERAS_AFTER_ROWS", 60)
+    monkeypatch.setitem(rnn.KERAS_AFTER_ROWS, loaded.config.cell, 60)
     np.testing.assert_allclose(loaded.predict_proba(texts[:50]), probabilities, atol=ATOL)
     assert loaded.kind_model._keras is not None
     np.testing.assert_allclose(loaded.predict_proba(texts[:50]), probabilities, atol=ATOL)

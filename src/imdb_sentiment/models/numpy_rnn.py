@@ -44,28 +44,36 @@ def blas_threads():
     return _controller.limit(limits=BLAS_THREADS, user_api="blas")
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """``1 / (1 + exp(-x))`` as Keras's ``ops.sigmoid``; exp overflows to inf for x < -88,
-    which gives the right 0."""
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` as Keras's ``ops.sigmoid``, into ``out`` if given (x itself may
+    be it); exp overflows to inf for x < -88, which gives the right 0."""
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+        out = np.negative(x, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
 
 
 class NumpyRNN:
     """``NumpyRNN(cell, weights)(ids)``: ``cell`` is ``Config.cell``, ``weights`` the six
-    arrays of ``keras_file.read_weights``."""
+    arrays of ``keras_file.read_weights``, kept as given in ``weights``.
+
+    A time step is a dozen NumPy calls on small arrays, so the steps below compute each
+    activation once over adjacent gate blocks: the LSTM's columns are reordered to i, f, o, c
+    (three sigmoids in one call); the GRU's z, r are adjacent already.
+    """
 
     def __init__(self, cell: str, weights: list[np.ndarray]):
-        self.cell = cell
-        self.weights = weights
-        embedding, kernel, recurrent, bias, self.dense_kernel, self.dense_bias = weights
-        # one row per id: <float32>[max_features, embedding_dim]
-        self.embedding, self.kernel, self.recurrent = embedding, kernel, recurrent
+        self.cell, self.weights = cell, weights
+        # embedding: one row per id <float32>[max_features, embedding_dim]
+        self.embedding, kernel, recurrent, bias, self.dense_kernel, self.dense_bias = weights
+        self.units = units = recurrent.shape[0]
         if cell == "gru":  # reset_after: the recurrent bias is added to h U, inside r * (...)
-            self.input_bias, self.recurrent_bias = bias[0], bias[1]
-        else:
-            self.input_bias, self.recurrent_bias = bias, None
-        self.units = recurrent.shape[0]
+            bias, self.recurrent_bias = bias[0], bias[1]
+        if cell == "lstm":  # Keras's i, f, c, o -> i, f, o, c
+            order = np.r_[0:2 * units, 3 * units:4 * units, 2 * units:3 * units]
+            kernel, recurrent, bias = kernel[:, order], recurrent[:, order], bias[order]
+        self.kernel, self.recurrent, self.input_bias = kernel, recurrent, bias
         self._step = {"simple_rnn": self._simple_rnn, "lstm": self._lstm, "gru": self._gru}[cell]
 
     def __call__(self, ids: np.ndarray) -> np.ndarray:
@@ -79,28 +87,37 @@ class NumpyRNN:
     def _forward(self, ids: np.ndarray) -> np.ndarray:
         # the input projection of every step at once, time first:
         # <float32>[maxlen, batch, gates * units]
-        vectors = self.embedding[ids.T]
-        projected = vectors @ self.kernel
+        projected = self.embedding[ids.T] @ self.kernel
         projected += self.input_bias
         h = np.zeros((len(ids), self.units), dtype=np.float32)
         c = np.zeros_like(h)  # the LSTM's cell state; unused by the other two
         for x in projected:
             h, c = self._step(x, h, c)
-        logit = h @ self.dense_kernel + self.dense_bias
-        return sigmoid(logit)[:, 0]
+        return sigmoid(h @ self.dense_kernel + self.dense_bias)[:, 0]
 
     def _simple_rnn(self, x, h, c):
-        return np.tanh(x + h @ self.recurrent), c
+        z = h @ self.recurrent
+        z += x
+        return np.tanh(z, out=z), c
 
     def _lstm(self, x, h, c):
-        z = x + h @ self.recurrent
-        i, f, c_new, o = np.split(z, 4, axis=1)
-        c = sigmoid(f) * c + sigmoid(i) * np.tanh(c_new)
-        return sigmoid(o) * np.tanh(c), c
+        u = self.units
+        z = h @ self.recurrent
+        z += x
+        gates = sigmoid(z[:, :3 * u], out=z[:, :3 * u])
+        i, f, o = gates[:, :u], gates[:, u:2 * u], gates[:, 2 * u:]
+        candidate = np.tanh(z[:, 3 * u:], out=z[:, 3 * u:])
+        c = f * c + i * candidate
+        return o * np.tanh(c), c
 
     def _gru(self, x, h, c):
-        inner = h @ self.recurrent + self.recurrent_bias
-        x_z, x_r, x_h = np.split(x, 3, axis=1)
-        h_z, h_r, h_h = np.split(inner, 3, axis=1)
-        z, r = sigmoid(x_z + h_z), sigmoid(x_r + h_r)
-        return z * h + (1.0 - z) * np.tanh(x_h + r * h_h), c
+        u = self.units
+        inner = h @ self.recurrent
+        inner += self.recurrent_bias
+        zr = x[:, :2 * u] + inner[:, :2 * u]
+        sigmoid(zr, out=zr)
+        z, r = zr[:, :u], zr[:, u:]
+        candidate = r * inner[:, 2 * u:]
+        candidate += x[:, 2 * u:]
+        np.tanh(candidate, out=candidate)
+        return z * h + (1.0 - z) * candidate, c

@@ -38,14 +38,15 @@ if TYPE_CHECKING:
     import keras
 
 PREDICT_BATCH = 256  # rows per Keras forward pass; smaller batches are padded to a power of two
-# Which path scores a batch, measured by bench/cold_predict.py (BENCHMARKS.md). Until Keras is
-# loaded, NumPy scores the first KERAS_AFTER_ROWS reviews: loading Keras costs 3.5-4 s and
-# NumPy's pass is slower than XLA's by at most ~0.15 ms a review (LSTM, large batches), so
-# Keras repays its import only after about 25,000 reviews (switch once the time lost equals the
-# switch's cost: never more than twice the better choice made in hindsight). Once Keras is
-# loaded, a batch goes to NumPy up to NUMPY_MAX_ROWS rows (where it is as fast or faster).
-KERAS_AFTER_ROWS = 20_000
-NUMPY_MAX_ROWS = {"simple_rnn": 256, "lstm": 8, "gru": 8}
+# Which path scores a batch, measured by bench/cold_predict.py (BENCHMARKS.md). Once Keras is
+# loaded, Keras: with its programs compiled, XLA was as fast or faster at every batch size
+# (1 to 4000; SimpleRNN 0.9-1.7x, LSTM and GRU 1.4-7x). Until then, NumPy scores the first
+# KERAS_AFTER_ROWS reviews of the process: loading Keras costs about 4 s (import, model, XLA
+# programs from the cache), and NumPy's pass is slower than XLA's by about 0.02 ms a review
+# for the SimpleRNN and 0.15-0.3 ms for the LSTM and GRU (batches of 4000), so Keras repays its
+# load only after about that many reviews (switching once the time lost equals the switch's
+# cost is never more than twice the better choice made in hindsight).
+KERAS_AFTER_ROWS = {"simple_rnn": 100_000, "lstm": 15_000, "gru": 15_000}
 MODEL, VOCABULARY = "model.keras", "vocabulary.json"
 # auto: the rule above; keras: read and score with Keras only (as before the NumPy path; for
 # comparisons); numpy: every batch in NumPy (Keras only to explain by integrated gradients or
@@ -87,8 +88,8 @@ class RecurrentModel(KindModel):
         self._keras, self._numpy = model, None  # new weights: the NumPy copy is stale
 
     def load_lazy_parts(self) -> None:
-        """Load Keras now (a server: no request waits 4 s for it); batches then go to the
-        faster path by their size."""
+        """Load Keras now (a server: no request waits 4 s for it); it then scores every batch
+        (see :data:`KERAS_AFTER_ROWS`)."""
         self.model  # noqa: B018 - the property builds it
 
     def _in_numpy(self, rows: int) -> bool:
@@ -98,8 +99,8 @@ class RecurrentModel(KindModel):
         if self.inference == "numpy":
             return True
         if self._keras is not None:
-            return rows <= NUMPY_MAX_ROWS[self.config.cell]
-        if self._numpy_rows + rows <= KERAS_AFTER_ROWS:
+            return False
+        if self._numpy_rows + rows <= KERAS_AFTER_ROWS[self.config.cell]:
             self._numpy_rows += rows
             return True
         return False
