@@ -22,10 +22,11 @@ import threading
 
 import numpy as np
 
-CHUNK = 256  # reviews per pass: keeps a pass's arrays in cache (bench/cold_predict.py chunks)
+CHUNK = 256  # reviews per pass (512 was 5-12% faster for the SimpleRNN, at twice the memory)
 # OpenBLAS threads for the pass. Its products are small (a chunk's state times a 128-wide
-# kernel, 80 times): with one thread the pass ran 2-5x faster than with OpenBLAS's default of
-# one per core on this 2-core machine, busy or not (bench/cold_predict.py threads).
+# kernel, 80 times): with one thread the pass ran 1.5-22x faster than with OpenBLAS's default
+# of one per core at batches of 32 and more, 0.8-1.0x at 1-8, on this 2-core machine while other
+# work ran (bench/cold_predict.py threads; BENCHMARKS.md).
 BLAS_THREADS = 1
 _controller = None
 _controller_lock = threading.Lock()

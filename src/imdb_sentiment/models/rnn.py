@@ -40,10 +40,10 @@ if TYPE_CHECKING:
 PREDICT_BATCH = 256  # rows per Keras forward pass; smaller batches are padded to a power of two
 # Which path scores a batch, measured by bench/cold_predict.py (BENCHMARKS.md). Once Keras is
 # loaded, Keras: with its programs compiled, XLA was as fast or faster at every batch size
-# (1 to 4000; SimpleRNN 0.9-1.7x, LSTM and GRU 1.4-7x). Until then, NumPy scores the first
+# (1 to 4000 rows: SimpleRNN 1.05-3x, LSTM and GRU 1.6-4x). Until then, NumPy scores the first
 # KERAS_AFTER_ROWS reviews of the process: loading Keras costs about 4 s (import, model, XLA
-# programs from the cache), and NumPy's pass is slower than XLA's by about 0.02 ms a review
-# for the SimpleRNN and 0.15-0.3 ms for the LSTM and GRU (batches of 4000), so Keras repays its
+# programs from the cache), and NumPy's pass is slower than XLA's by 0.01-0.03 ms a review for
+# the SimpleRNN and 0.15-0.3 ms for the LSTM and GRU (batches of 4000), so Keras repays its
 # load only after about that many reviews (switching once the time lost equals the switch's
 # cost is never more than twice the better choice made in hindsight).
 KERAS_AFTER_ROWS = {"simple_rnn": 100_000, "lstm": 15_000, "gru": 15_000}
