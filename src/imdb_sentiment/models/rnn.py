@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 PREDICT_BATCH = 256  # rows per Keras forward pass; smaller batches are padded to a power of two
 # Which path scores a batch, measured by bench/cold_predict.py (BENCHMARKS.md). Once Keras is
 # loaded, Keras: with its programs compiled, XLA was as fast or faster at every batch size
-# (1 to 4000 rows: SimpleRNN 1.05-3x, LSTM and GRU 1.6-4x). Until then, NumPy scores the first
+# (1 to 4000 rows: SimpleRNN 1.05-3x, LSTM and GRU 1.4-4x). Until then, NumPy scores the first
 # KERAS_AFTER_ROWS reviews of the process: loading Keras costs about 4 s (import, model, XLA
 # programs from the cache), and NumPy's pass is slower than XLA's by 0.01-0.03 ms a review for
 # the SimpleRNN and 0.15-0.3 ms for the LSTM and GRU (batches of 4000), so Keras repays its
