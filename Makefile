@@ -30,7 +30,7 @@ test-real: install  ## the suite plus the tests that train on the real archive
 	$(BIN)/python -m pytest -q --real-data
 
 bench: install  ## benchmarks: one JSON document and a table
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -8,29 +8,26 @@
 This measures whether a variant changes the result beyond the spread between seeds. One JSON
 document on stdout:
 
-    .venv/bin/python bench/accuracy.py --data ../shared/data/aclImdb.tar.gz \
+    .venv/bin/python -m bench.accuracy --data ../shared/data/aclImdb.tar.gz \
         --seeds 1337 1 2 --epochs 3 --cell simple_rnn --variants fast lazy
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import sys
 from dataclasses import replace
 from functools import partial
 from unittest import mock
 
-os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import imdb_sentiment.training as training  # noqa: E402
-from imdb_sentiment import Config, load_imdb, train  # noqa: E402
-from imdb_sentiment.data import resolve_data_path  # noqa: E402
-from imdb_sentiment.model import build_model  # noqa: E402
+import imdb_sentiment.training as training
+from bench.output import emit
+from imdb_sentiment import Config, load_imdb, train
+from imdb_sentiment.data import resolve_data_path
+from imdb_sentiment.model import build_model
 
 VARIANTS = ("fast", "keras", "lazy")
 
@@ -71,8 +68,7 @@ def main(argv=None) -> dict:
     doc = {"cell": options.cell, "epochs": options.epochs, "seeds": options.seeds,
            "reviews_per_split": len(data.train), "recurrent_layer": layers,
            "test_accuracy": runs, "summary": summary}
-    print(json.dumps(doc, indent=2))
-    return doc
+    return emit(doc, "accuracy", argv)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Where a SimpleRNN training step's time goes: the diagnostic figures of BENCHMARKS.md.
 
-    flock /tmp/imdb-cpu.lock .venv/bin/python bench/breakdown.py        # synthetic ids, ~1 min
+    flock /tmp/cpu.lock .venv/bin/python -m bench.breakdown        # synthetic ids, ~1 min
 
 Prints one JSON document of milliseconds per step of 32 reviews (maxlen 80):
 
@@ -19,34 +19,28 @@ Prints one JSON document of milliseconds per step of 32 reviews (maxlen 80):
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from functools import partial
 
-os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-import common  # noqa: E402
-from imdb_sentiment import Config, build_model  # noqa: E402
-from imdb_sentiment.lazy_embedding import lazy_adam_rows  # noqa: E402
-from imdb_sentiment.model import compile_model  # noqa: E402
-from imdb_sentiment.runtime import keep_freed_memory  # noqa: E402
+from bench import common
+from bench.output import emit
+from bench.timing import per_call_s
+from imdb_sentiment import Config, build_model
+from imdb_sentiment.lazy_embedding import lazy_adam_rows
+from imdb_sentiment.model import compile_model
+from imdb_sentiment.runtime import keep_freed_memory
 
 BATCH, MAXLEN, DIM, VOCAB, STEPS = 32, 80, 128, 20000, 100
 
 
 def per_call_ms(call, *args, repeats: int = STEPS) -> float:
-    jax.block_until_ready(call(*args))
-    start = time.perf_counter()
-    for _ in range(repeats):
-        out = call(*args)
-    jax.block_until_ready(out)
-    return (time.perf_counter() - start) / repeats * 1e3
+    """Milliseconds a call of ``call(*args)``: one round of ``repeats`` calls after a warm-up."""
+    return per_call_s(call, *args, repeats=repeats, rounds=1) * 1e3
 
 
 def fit_ms(frozen_embedding: bool, x, y, fast: bool = True,
@@ -135,8 +129,7 @@ def main() -> dict:
         "embedding_lazy_adam": lazy_embedding_update_ms(),
     }
     doc = {"unit": "ms per step of 32 reviews, maxlen 80", **figures}
-    print(json.dumps(doc, indent=2))
-    return doc
+    return emit(doc, "breakdown")
 
 
 if __name__ == "__main__":

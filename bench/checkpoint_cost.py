@@ -1,6 +1,6 @@
 """What a per-epoch checkpoint costs (checkpoint.py): size, seconds to save and to restore.
 
-    .venv/bin/python bench/checkpoint_cost.py [--cell lstm] [--saves 5]
+    .venv/bin/python -m bench.checkpoint_cost [--cell lstm] [--saves 5]
 
 Prints one JSON document. Compare ``save_s`` with an epoch's seconds (README, BENCHMARKS.md).
 """
@@ -8,26 +8,24 @@ Prints one JSON document. Compare ``save_s`` with an epoch's seconds (README, BE
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from bench.output import emit
 
 
 def main() -> None:
     from imdb_sentiment.checkpoint import Checkpoint, StopOnInterrupt
     from imdb_sentiment.config import Config
-    from imdb_sentiment.model import build_model
+    from imdb_sentiment.model import build_model, compile_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cell", default="simple_rnn")
     parser.add_argument("--saves", type=int, default=5)
     args = parser.parse_args()
     config = Config(cell=args.cell)
-    model = build_model(config)
+    model = compile_model(build_model(config), config)  # build_model no longer compiles
     model.optimizer.build(model.trainable_variables)
     with tempfile.TemporaryDirectory() as folder:
         checkpoint = Checkpoint(Path(folder), StopOnInterrupt())
@@ -39,10 +37,11 @@ def main() -> None:
             saves.append(round(time.perf_counter() - start, 3))
         size = sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
         start = time.perf_counter()
-        Checkpoint(Path(folder), StopOnInterrupt()).restore(build_model(config))
+        fresh = compile_model(build_model(config), config)
+        Checkpoint(Path(folder), StopOnInterrupt()).restore(fresh)
         restore = round(time.perf_counter() - start, 3)
-    print(json.dumps({"cell": args.cell, "checkpoint_mb": round(size / 1e6, 1),
-                      "save_s": saves, "restore_s": restore}, indent=2))
+    emit({"cell": args.cell, "checkpoint_mb": round(size / 1e6, 1), "save_s": saves,
+          "restore_s": restore}, "checkpoint_cost")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """A one-review ``predict`` from a cold start, and the NumPy path of the recurrent kind against
 Keras (XLA): whole-process time, model throughput by batch size, and agreement.
 
-    python bench/cold_predict.py --model runs/classic [--repeats 7]
-        [--measure cold throughput chunks agreement] [--data ../shared/data/aclImdb.tar.gz]
+    python -m bench.cold_predict --model runs/classic [--repeats 7]
+        [--measure cold throughput threads chunks agreement] [--data ../shared/data/aclImdb.tar.gz]
 
 - ``cold``: ``imdb-sentiment predict MODEL "text"`` as a new process, ``--repeats`` times with
   ``IMDB_SENTIMENT_INFERENCE=keras`` (read and score with Keras, as before the NumPy path) and
@@ -20,14 +20,13 @@ Keras (XLA): whole-process time, model throughput by batch size, and agreement.
 - ``agreement``: both paths over the whole test split of ``--data`` (25,000 reviews): the
   largest absolute difference of the probabilities and both accuracies.
 
-Prints one JSON document. Ratios are measured in the same run, so load from other processes
-shifts both sides alike.
+Prints one JSON document; times in seconds, each a median with its range. Ratios are measured in
+the same run, so load from other processes shifts both sides alike.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -36,15 +35,15 @@ from pathlib import Path
 
 import numpy as np
 
-from common import seconds
+from bench.output import emit
+from bench.timing import seconds, spread
 
 REVIEW = "A wonderful, moving film."
 MEASURES = ("cold", "throughput", "threads", "chunks", "agreement")
 
 
 def summary(times: list[float]) -> dict:
-    return {"median_s": round(statistics.median(times), 4), "min_s": round(min(times), 4),
-            "max_s": round(max(times), 4), "runs": len(times)}
+    return spread(times, digits=5)
 
 
 def command_line(model: Path) -> list[str]:
@@ -70,7 +69,7 @@ def cold(model: Path, repeats: int) -> dict:
             if round_:  # the first round warms the disk and the XLA cache
                 times[mode].append(elapsed)
     result = {mode: summary(t) for mode, t in times.items()}
-    result["speedup"] = round(result["keras"]["median_s"] / result["numpy"]["median_s"], 2)
+    result["speedup"] = round(result["keras"]["median"] / result["numpy"]["median"], 2)
     result["last_line"] = outputs
     return result
 
@@ -210,7 +209,8 @@ def main() -> None:
     options = parser.parse_args()
     if "agreement" in options.measure and options.data is None:
         parser.error("--measure agreement needs --data")
-    report: dict = {"model": str(options.model), "review": REVIEW}
+    report: dict = {"model": str(options.model), "review": REVIEW,
+                    "load_average": os.getloadavg()}
     if "cold" in options.measure:
         report["cold"] = cold(options.model, options.repeats)
     if "throughput" in options.measure:
@@ -222,7 +222,8 @@ def main() -> None:
         report["chunks"] = chunks(options.model, options.repeats, options.chunk_sizes)
     if "agreement" in options.measure:
         report["agreement"] = agreement(options.model, options.data)
-    print(json.dumps(report, indent=2))
+    report["load_average_after"] = os.getloadavg()
+    emit(report, "cold_predict")
 
 
 if __name__ == "__main__":

@@ -9,30 +9,14 @@ as raw text with the vocabulary), written once by the ``data`` part.
 from __future__ import annotations
 
 import json
-import os
-import resource
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 MAXLEN = 400  # ids are stored at the longest maxlen measured; shorter ones are their last columns
 TRAIN_REVIEWS = TEST_REVIEWS = 25_000  # one epoch of the real training split, one test pass
 
-
-def seconds(call, *args, **kwargs) -> tuple[object, float]:
-    """``(call(*args, **kwargs), wall seconds)``."""
-    start = time.perf_counter()
-    result = call(*args, **kwargs)
-    return result, time.perf_counter() - start
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MiB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import MAXLEN, Workload, seconds, synthetic_workload
+from bench.common import MAXLEN, Workload, synthetic_workload
+from bench.timing import seconds
 from imdb_sentiment import Vocabulary, load_imdb, tokenize
 
 

@@ -5,7 +5,7 @@ as two processes (one CPU device each, gloo over loopback), and prints each run'
 (ms per global batch of 32), epoch seconds and loss curve, and the largest difference between the
 two curves.
 
-    .venv/bin/python bench/distributed_training.py --data ../shared/data/aclImdb.tar.gz --epochs 1
+    .venv/bin/python -m bench.distributed_training --data ../shared/data/aclImdb.tar.gz --epochs 1
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench.output import emit
 
 STEP = re.compile(r"(\d+)/\d+ - (\d+)s - (\d+)ms/step")
 
@@ -59,8 +61,7 @@ def main(argv=None) -> dict:
            "step_ratio_two_over_one": round(two["ms_per_step"][-1] / one["ms_per_step"][-1], 2),
            "max_loss_difference": max(abs(a - b) for a, b in zip(one["loss"], two["loss"],
                                                                    strict=True))}
-    print(json.dumps(doc, indent=2))
-    return doc
+    return emit(doc, "distributed_training", argv)
 
 
 if __name__ == "__main__":

@@ -3,22 +3,19 @@
 The figures behind ``fast_inference_max_batch`` in ``recurrent.py``: milliseconds per call of the
 layer alone on random vectors of maxlen 80, median of 5 rounds, per cell and batch size.
 
-    .venv/bin/python bench/inference_loop.py --batches 1 32 128 256 1024
+    .venv/bin/python -m bench.inference_loop --batches 1 32 128 256 1024
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 
-os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+import jax
+import keras
 
-import jax  # noqa: E402
-import keras  # noqa: E402
-
-from imdb_sentiment.model import FAST_LAYERS as LAYERS  # noqa: E402
-from machine import per_call_s  # noqa: E402
+from bench.output import emit
+from bench.timing import per_call_s
+from imdb_sentiment.model import FAST_LAYERS as LAYERS
 
 
 def layer_ms(cls, batch: int, fast: bool, units: int = 128, maxlen: int = 80) -> float:
@@ -43,8 +40,7 @@ def main(argv=None) -> dict:
             str(batch): {"keras_loop": layer_ms(LAYERS[cell], batch, fast=False),
                          "fast_loop": layer_ms(LAYERS[cell], batch, fast=True)}
             for batch in options.batches}
-    print(json.dumps(doc, indent=2))
-    return doc
+    return emit(doc, "inference_loop", argv)
 
 
 if __name__ == "__main__":

@@ -6,23 +6,21 @@ probability) and the milliseconds per review (one review at a time, after compil
 ``uniform-N`` is the midpoint rule with N points (``max_depth=0``); ``adaptive`` is the default
 of ``gradients.py`` (64 points, segments refined until each meets the tolerance).
 
-    .venv/bin/python bench/integrated_gradients.py runs/classic --reviews 300
+    .venv/bin/python -m bench.integrated_gradients runs/classic --reviews 300
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
-os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from imdb_sentiment import Classifier, load_imdb  # noqa: E402
-from imdb_sentiment.gradients import SEGMENTS, IntegratedGradients  # noqa: E402
-from imdb_sentiment.text import PAD, pad, tokenize  # noqa: E402
+from bench.output import emit
+from imdb_sentiment import Classifier, load_imdb
+from imdb_sentiment.gradients import SEGMENTS, IntegratedGradients
+from imdb_sentiment.text import PAD, pad, tokenize
 
 
 def windows_and_baselines(classifier: Classifier, texts: list[str]):
@@ -67,8 +65,7 @@ def main(argv=None) -> dict:
            "unit": "absolute completeness error in probability; ms per review",
            "schemes": {name: measure(g, windows, baselines, targets)
                        for name, g in schemes.items()}}
-    print(json.dumps(doc, indent=2))
-    return doc
+    return emit(doc, "integrated_gradients", argv)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ exit code: 0 expected), then times ``imdb-sentiment predict --input reviews.txt 
 out.csv`` on the same reviews for comparison. The reviews are real IMDB test reviews. The load
 generator shares the machine's cores with the server; figures are for both together.
 
-    flock /tmp/cpu.lock .venv/bin/python bench/load.py runs/classic \\
+    flock /tmp/cpu.lock .venv/bin/python -m bench.load runs/classic \\
         --data ../shared/data/aclImdb.tar.gz > load.json
 """
 
@@ -39,6 +39,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
+
+from bench.output import emit
 
 HOST = "127.0.0.1"  # loopback only: this test never sends traffic anywhere else
 
@@ -226,7 +228,7 @@ def main() -> None:
         report["servers"].append(asyncio.run(run_server(args.bundle, reviews, args, batching)))
         print(json.dumps(report["servers"][-1]), file=sys.stderr)
     report["predict_cli"] = predict_cli(args.bundle, reviews)
-    print(json.dumps(report, indent=2))
+    emit(report, "load")
 
 
 if __name__ == "__main__":

@@ -13,31 +13,18 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 
 import jax
 import jax.numpy as jnp
 import keras
 import numpy as np
 
+from bench.limits import GATES
+from bench.timing import per_call_s
 from imdb_sentiment import Config
-from limits import GATES
 
 ADAM_ARRAYS = 7  # read p, g, m, v; write p, m, v
 FLOAT32 = 4
-
-
-def per_call_s(call, *args, repeats: int) -> float:
-    """Median seconds of ``call(*args)`` over 5 rounds of ``repeats`` calls, after a warm-up."""
-    jax.block_until_ready(call(*args))
-    rounds = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            out = call(*args)
-        jax.block_until_ready(out)
-        rounds.append((time.perf_counter() - start) / repeats)
-    return float(np.median(rounds))
 
 
 def matmul_gflops(m: int, n: int, repeats: int) -> float:

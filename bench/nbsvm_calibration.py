@@ -7,7 +7,7 @@ fifth, standing in for the test set), a validation split V (a fifth) and the res
 Fit on A, Platt on V, refit on A+V; then on H: the refitted model raw, the refitted model with
 the transferred scaling (what ``train`` ships), and the A-model with its own scaling (no refit).
 
-    flock /tmp/cpu.lock .venv/bin/python bench/nbsvm_calibration.py \\
+    flock /tmp/cpu.lock .venv/bin/python -m bench.nbsvm_calibration \\
         --data ../shared/data/aclImdb.tar.gz --seeds 1337 1 2
 """
 
@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import numpy as np
 from scipy.special import expit
 
+from bench.output import emit
 from imdb_sentiment import Config, load_imdb, tokenize
 from imdb_sentiment.calibration import Platt, brier_score, expected_calibration_error
 from imdb_sentiment.models.linear import NBSVM
@@ -39,6 +41,7 @@ def main() -> None:
     train = load_imdb(args.data).train
     tokens = [tokenize(t) for t in train.texts]
     labels = train.labels
+    rows = []
     for seed in args.seeds:
         config = Config.preset(args.preset, seed=seed)
         order = np.random.default_rng(seed).permutation(len(tokens))
@@ -56,13 +59,15 @@ def main() -> None:
         platt = Platt.fit(on_v, labels[v])
         model_av = fit(np.concatenate([a, v]))
         raw_h, a_h = scores(model_av, h), scores(model_a, h)
-        print(json.dumps({
+        rows.append({
             "seed": seed, "validation_ece": expected_calibration_error(labels[v], expit(on_v)),
             "platt": platt.to_json(),
             "refit_raw": figures(labels[h], raw_h),
             "refit_transferred_platt": figures(labels[h], platt.logit(raw_h)),
             "no_refit_platt": figures(labels[h], platt.logit(a_h)),
-            "no_refit_raw": figures(labels[h], a_h)}), flush=True)
+            "no_refit_raw": figures(labels[h], a_h)})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    emit({"preset": args.preset, "seeds": rows}, "nbsvm_calibration")
 
 
 if __name__ == "__main__":

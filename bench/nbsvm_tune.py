@@ -8,7 +8,7 @@ logistic loss at beta 1, the ECE of its own probabilities. Then one line per set
 mean over the seeds, and last the chosen one: best mean accuracy, and among those within 0.001
 of it the cheapest (fewer n-grams, larger min_df: a smaller bundle and a faster fit).
 
-    flock /tmp/cpu.lock .venv/bin/python bench/nbsvm_tune.py --data ../shared/data/aclImdb.tar.gz \
+    flock /tmp/cpu.lock .venv/bin/python -m bench.nbsvm_tune --data ../shared/data/aclImdb.tar.gz \
         --seeds 1337 1 2
 """
 
@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
 from scipy.special import expit
 
+from bench.output import emit
 from imdb_sentiment import load_imdb, tokenize
 from imdb_sentiment.calibration import expected_calibration_error
 from imdb_sentiment.models.linear import fit_linear, interpolate, nb_ratio
@@ -60,12 +62,13 @@ def main() -> None:
                         "fit_s": float(np.mean([r["fit_s"] for r in group])),
                         **({"mean_val_ece": float(np.mean([r["val_ece"] for r in group]))}
                            if "val_ece" in group[0] else {})})
-        print(json.dumps(summary[-1]), flush=True)
+        print(json.dumps(summary[-1]), file=sys.stderr, flush=True)
     top = max(s["mean_val_accuracy"] for s in summary)
     near = [s for s in summary if s["mean_val_accuracy"] >= top - 0.001]
     chosen = min(near, key=lambda s: (s["ngrams"], -s["min_df"], -s["mean_val_accuracy"]))
-    print(json.dumps({"chosen": chosen, "best_mean_val_accuracy": top, "seeds": args.seeds,
-                      "validation_reviews": round(len(train) * args.validation)}))
+    emit({"chosen": chosen, "best_mean_val_accuracy": top, "seeds": args.seeds,
+          "validation_reviews": round(len(train) * args.validation), "summary": summary,
+          "rows": rows}, "nbsvm_tune")
 
 
 def tune(args, seed: int, labels: np.ndarray, tokens: list[list[str]]) -> list[dict]:
@@ -98,7 +101,7 @@ def tune(args, seed: int, labels: np.ndarray, tokens: list[list[str]]) -> list[d
                             row["val_ece"] = expected_calibration_error(val_labels,
                                                                         expit(decision))
                         rows.append(row)
-                        print(json.dumps(row), flush=True)
+                        print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
 
 

@@ -9,7 +9,7 @@
   subprocess, for a file of ``--lines`` short reviews (the test reviews' first sentences, over and
   over) and for a file of 10,000 lines: bounded memory means the two peaks are close.
 
-    flock /tmp/imdb-cpu.lock .venv/bin/python bench/predict.py --model runs/classic \\
+    flock /tmp/cpu.lock .venv/bin/python -m bench.predict --model runs/classic \\
         --data ../shared/data/aclImdb.tar.gz
 """
 
@@ -18,24 +18,20 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
-import json
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-from imdb_sentiment import Classifier, load_imdb  # noqa: E402
-from imdb_sentiment.scoring import score_file  # noqa: E402
-from imdb_sentiment.sources import TextSource  # noqa: E402
+from bench.output import emit
+from bench.timing import latency_ms
+from imdb_sentiment import Classifier, load_imdb
+from imdb_sentiment.scoring import score_file
+from imdb_sentiment.sources import TextSource
 
 MEASURES = ("throughput", "latency", "explain", "memory")
 SMALL_FILE_LINES = 10_000
@@ -67,16 +63,16 @@ def main() -> None:
             report["throughput"] = throughput(classifier, test, tmp, args.repeats)
         if "latency" in args.measure:
             review = median_length_review(test.texts)
-            report["latency"] = timed(lambda: classifier.predict(review), args.calls)
+            report["latency"] = latency_ms(lambda: classifier.predict(review), args.calls)
         if "explain" in args.measure:
             review = median_length_review(test.texts)
             for method in classifier.kind_model.explain_methods:
-                report[f"explain_{method}"] = timed(
+                report[f"explain_{method}"] = latency_ms(
                     lambda m=method: classifier.explain(review, method=m), args.explain_calls)
             report["explain_review_tokens"] = len(classifier.explain(review).tokens)
         if "memory" in args.measure:
             report["memory"] = memory(args.model, test.texts, tmp, args.lines)
-    print(json.dumps(report, indent=2))
+    emit(report, "predict")
 
 
 def throughput(classifier, test, folder: Path, repeats: int) -> dict:
@@ -101,18 +97,6 @@ def throughput(classifier, test, folder: Path, repeats: int) -> dict:
 def median_length_review(texts: list[str]) -> str:
     return sorted(texts, key=len)[len(texts) // 2]
 
-
-def timed(call, n: int, warmup: int = 10) -> dict:
-    """Median and 99th percentile of ``n`` calls, in milliseconds, after ``warmup`` calls."""
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1e3)
-    return {"calls": n, "median_ms": round(statistics.median(times), 2),
-            "p99_ms": round(float(np.percentile(times, 99)), 2)}
 
 
 def memory(model: Path, texts: list[str], folder: Path, lines: int) -> dict:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from common import Workload, seconds
+from bench.common import Workload
+from bench.timing import seconds
 from imdb_sentiment import Classifier, Config, Vocabulary, build_model
 
 

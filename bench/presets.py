@@ -15,7 +15,7 @@ the standard deviation over the seeds.
 ``CountVectorizer`` building the same binary n-gram matrix of the 25,000 training reviews, in the
 same process.
 
-    flock /tmp/cpu.lock .venv/bin/python bench/presets.py --data ../shared/data/aclImdb.tar.gz \\
+    flock /tmp/cpu.lock .venv/bin/python -m bench.presets --data ../shared/data/aclImdb.tar.gz \\
         --preset nbsvm --seeds 1337 1 2 --featurizer
 """
 
@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
+import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from bench.output import emit
 from imdb_sentiment import Classifier, Config, load_imdb, tokenize, train
 from imdb_sentiment.evaluate import compute_metrics
 
@@ -95,13 +95,11 @@ def main() -> None:
     parser.add_argument("--featurizer", action="store_true")
     args = parser.parse_args()
     imdb = load_imdb(args.data)
-    report = {"preset": args.preset,
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "machine": f"{platform.machine()}, {platform.python_version()}", "runs": []}
+    report = {"preset": args.preset, "runs": []}
     with tempfile.TemporaryDirectory() as folder:
         for seed in args.seeds:
             report["runs"].append(one_seed(imdb, args.preset, seed, Path(folder)))
-            print(json.dumps(report["runs"][-1]), flush=True)
+            print(json.dumps(report["runs"][-1]), file=sys.stderr, flush=True)
     report["summary"] = {
         name: {"mean": statistics.fmean(values), "min": min(values), "max": max(values),
                "stdev": statistics.stdev(values) if len(values) > 1 else 0.0}
@@ -109,7 +107,7 @@ def main() -> None:
     if args.featurizer:
         settings = report["runs"][0]["settings"]
         report["featurizer"] = featurizer(imdb, settings["ngrams"], settings["min_df"])
-    print(json.dumps(report, indent=1))
+    emit(report, "presets", indent=1)
 
 
 if __name__ == "__main__":

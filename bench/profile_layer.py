@@ -1,6 +1,6 @@
 """Where a recurrent layer's training step spends its time, operation by operation.
 
-    flock /tmp/imdb-cpu.lock .venv/bin/python bench/profile_layer.py --cell lstm
+    flock /tmp/cpu.lock .venv/bin/python -m bench.profile_layer --cell lstm
 
 Traces a few calls of the layer's forward and backward pass (training mode, classic shapes,
 dropout 0.2 and 0.2) with ``jax.profiler`` and adds up, for each operation XLA ran, the time its
@@ -13,8 +13,6 @@ and the JAX operation it was compiled from. ``--keras`` profiles Keras's own lay
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
 import statistics
 import tempfile
@@ -22,14 +20,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
+import jax
+import jax.numpy as jnp
+from jax.profiler import ProfileData
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-from jax.profiler import ProfileData  # noqa: E402
-
-from imdb_sentiment.model import FAST_LAYERS, STOCK_LAYERS  # noqa: E402
-from imdb_sentiment.runtime import keep_freed_memory  # noqa: E402
+from bench.output import emit
+from imdb_sentiment.model import FAST_LAYERS, STOCK_LAYERS
+from imdb_sentiment.runtime import keep_freed_memory
 
 THREAD_POOL = "tf_XLAEigen"  # the threads that run XLA's CPU operations
 NOT_AN_OPERATION = ("ThunkExecutor", "while", "Slinky", "ThreadpoolListener", "end: ")
@@ -113,8 +110,7 @@ def main(argv=None) -> dict:
                      "from": origin.get(name, "")}
                     for name, _ in seconds.most_common(options.top)],
     }
-    print(json.dumps(doc, indent=2))
-    return doc
+    return emit(doc, "profile_layer", argv)
 
 
 if __name__ == "__main__":

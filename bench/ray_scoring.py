@@ -8,14 +8,13 @@ then rerun. For each: wall seconds, reviews per second, and the resident memory 
 whole process tree (Ray's own processes included) sampled every 0.25 s: peak, and the median of
 each third of the run (flat when memory does not grow with the input).
 
-    .venv/bin/python bench/ray_scoring.py --model runs/classic --data ../shared/data/aclImdb.tar.gz
+    .venv/bin/python -m bench.ray_scoring --model runs/classic --data ../shared/data/aclImdb.tar.gz
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import re
 import shutil
@@ -28,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+from bench.output import emit
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -134,8 +134,7 @@ def main(argv=None) -> dict:
         for part in ("one_process", "ray"):
             doc[part]["reviews_per_s"] = round(options.reviews / doc[part]["seconds"])
         doc["ray_vs_one_process"] = round(doc["one_process"]["seconds"] / doc["ray"]["seconds"], 3)
-    print(json.dumps(doc, indent=2))
-    return doc
+    return emit(doc, "ray_scoring", argv)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """The benchmark suite: one JSON document on stdout, then a short table on stderr.
 
     make bench                                   # everything, a few minutes
-    .venv/bin/python bench/run.py --quick        # fewer steps and samples
-    .venv/bin/python bench/run.py --only machine train_simple_rnn
-    .venv/bin/python bench/run.py --steps 0      # full 25,000-review training epochs
-    .venv/bin/python bench/run.py --baseline     # Keras's own recurrent layers, default malloc
-    .venv/bin/python bench/run.py --embedding-update lazy   # Adam on the batch's rows only
+    .venv/bin/python -m bench.run --quick        # fewer steps and samples
+    .venv/bin/python -m bench.run --only machine train_simple_rnn
+    .venv/bin/python -m bench.run --steps 0      # full 25,000-review training epochs
+    .venv/bin/python -m bench.run --baseline     # Keras's own recurrent layers, default malloc
+    .venv/bin/python -m bench.run --embedding-update lazy   # Adam on the batch's rows only
 
 Real data when the archive exists ($IMDB_SENTIMENT_DATA, else ../shared/data/aclImdb.tar.gz),
 else synthetic token ids of the same shapes; the document's ``source`` says which. Each part runs
@@ -23,12 +23,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-import common
-from report import table
+from bench import common
+from bench.output import head
+from bench.report import table
+from bench.timing import peak_rss_mb
 
 CELLS = ("simple_rnn", "lstm", "gru")
 PARTS = ("data", "machine", *(f"train_{c}" for c in CELLS), "scale", "predict")
-SHARED_ARCHIVE = Path(__file__).resolve().parents[2] / "shared" / "data" / "aclImdb.tar.gz"
+ROOT = Path(__file__).resolve().parents[1]  # the repository: where ``python -m bench`` works
+SHARED_ARCHIVE = ROOT.parent / "shared" / "data" / "aclImdb.tar.gz"
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -81,16 +84,15 @@ def data_source(options) -> str | None:
 def run_child(options) -> dict:
     """Run one part in this process and return its figures with its peak memory."""
     if options.child == "data":
-        import data_part
+        from bench import data_part
 
         result = data_part.run(options, options.workdir)
     elif options.child == "machine":
-        import machine
+        from bench import machine
 
         result = machine.run(options, options.workdir)
     else:
-        import predict_part
-        import train_part
+        from bench import predict_part, train_part
 
         workload = common.Workload.load(options.workdir)
         if options.child == "scale":
@@ -99,14 +101,17 @@ def run_child(options) -> dict:
             result = predict_part.run(options, workload)
         else:
             result = train_part.run_cell(options, workload, options.child.removeprefix("train_"))
-    return {**result, "peak_rss_mb": common.peak_rss_mb()}
+    return {**result, "peak_rss_mb": peak_rss_mb()}
 
 
 def spawn(part: str, argv: list[str], workdir: Path, archive: str | None) -> dict:
-    command = [sys.executable, __file__, *argv, "--child", part, "--workdir", str(workdir)]
+    """Run one part in a fresh ``python -m bench.run`` process and return its figures."""
+    command = [sys.executable, "-m", "bench.run", *argv, "--child", part, "--workdir", str(workdir)]
     if archive:
         command += ["--archive", archive]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": path})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -116,11 +121,11 @@ def main(argv=None) -> dict:
     if options.child:
         print(json.dumps(run_child(options)))
         return {}
-    from limits import limits
+    from bench.limits import limits
 
     archive = data_source(options)
     parts = [p for p in PARTS if p == "data" or not options.only or p in options.only]
-    doc: dict = {"command": " ".join(["bench/run.py", *argv]),
+    doc: dict = {**head("run", argv),
                  "recurrent_layers": "keras" if options.baseline else "imdb_sentiment.recurrent",
                  "embedding_update": options.embedding_update,
                  "steps_per_timed_fit": options.steps or "epoch"}

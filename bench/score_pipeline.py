@@ -1,7 +1,7 @@
 """Raw-text scoring of the 25,000 test reviews, CSV to CSV: pipelined (scoring.score_file) against
 the same steps one after the other, for several batch sizes; and each step's own time.
 
-    python bench/score_pipeline.py --model runs/classic --data ../shared/data/aclImdb.tar.gz
+    python -m bench.score_pipeline --model runs/classic --data ../shared/data/aclImdb.tar.gz
 
 Past start-up: the bundle is loaded and every batch shape compiled by a warm-up pass first.
 Prints one JSON document; the ratio of pipelined to serial is measured in the same run.
@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import os
 import statistics
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
-from common import seconds  # noqa: E402
-from imdb_sentiment import Classifier, load_imdb  # noqa: E402
-from imdb_sentiment.scoring import COLUMNS, result_row, score_file  # noqa: E402
-from imdb_sentiment.sources import RecordWriter, TextSource, batched  # noqa: E402
+from bench.output import emit
+from bench.timing import seconds
+from imdb_sentiment import Classifier, load_imdb
+from imdb_sentiment.scoring import COLUMNS, result_row, score_file
+from imdb_sentiment.sources import RecordWriter, TextSource, batched
 
 
 def serial(classifier, source, output, batch_size) -> int:
@@ -81,11 +78,11 @@ def main() -> None:
                                              round(n / min(times["pipelined"]))],
                          "serial_reviews_per_s": round(n / q), "speedup": round(q / p, 2)})
     total = sum(steps.values())
-    print(json.dumps({
+    emit({
         "reviews": n, "cell": classifier.config.cell,
         "steps": {k: round(v, 3) for k, v in steps.items()},
         "shares": {k.removesuffix("_s"): round(v / total, 2) for k, v in steps.items()},
-        "batch_sizes": rows}, indent=2))
+        "batch_sizes": rows}, "score_pipeline")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 as validation data) fed pre-encoded ids, as ``keras.datasets.imdb.load_data`` would feed it: the
 end-to-end baseline for ``imdb-sentiment train``.
 
-    python bench/stock_keras_imdb.py --ids encoded.npz --epochs 2
+    python -m bench.stock_keras_imdb --ids encoded.npz --epochs 2
 
 ``--ids`` is an ``.npz`` with ``x_train``, ``y_train``, ``x_test``, ``y_test`` (imdb-sentiment's
 cache file serves: the same reviews, ids and maxlen). Time the whole process from the shell.
@@ -11,12 +11,11 @@ cache file serves: the same reviews, ids and maxlen). Time the whole process fro
 from __future__ import annotations
 
 import argparse
-import os
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+import keras
+import numpy as np
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+from bench.output import emit
 
 
 def main() -> None:
@@ -39,7 +38,8 @@ def main() -> None:
     model.fit(x_train, y_train, batch_size=32, epochs=options.epochs,
               validation_data=(x_test, y_test), verbose=2)
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=32, verbose=0)
-    print(f"Test accuracy: {accuracy:.4f}   Test loss: {loss:.4f}")
+    emit({"epochs": options.epochs, "test_accuracy": accuracy, "test_loss": loss},
+         "stock_keras_imdb")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Text to ids for the 50,000 labeled reviews: the reference tokenizer against tokens.py, and the
 encoded-data cache against reading and encoding the archive. One JSON document on stdout.
 
-    python bench/text_pipeline.py --archive ../shared/data/aclImdb.tar.gz [--repeats 5]
+    python -m bench.text_pipeline --archive ../shared/data/aclImdb.tar.gz [--repeats 5]
 
 Both ways run alternately in one process, ``--repeats`` times each; medians and ranges, and the
 ratio of the medians, so that load from other processes shifts both alike.
@@ -10,12 +10,12 @@ ratio of the medians, so that load from other processes shifts both alike.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 from pathlib import Path
 
-from common import seconds
+from bench.output import emit
+from bench.timing import seconds
 from imdb_sentiment import Config, cache, load_imdb
 from imdb_sentiment.text import Vocabulary, tokenize
 from imdb_sentiment.tokens import build_and_encode
@@ -67,7 +67,7 @@ def main() -> None:
                   for _ in range(options.repeats)]
         size = sum(p.stat().st_size for p in Path(folder, "encoded").glob("*.npz"))
     ref, fast = summary(times["reference"]), summary(times["arrays"])
-    print(json.dumps({
+    emit({
         "reviews": len(train) + len(test),
         "tokenize_count_encode_pad": {"reference": ref, "arrays": fast,
                                       "speedup": round(ref["median_s"] / fast["median_s"], 2)},
@@ -75,7 +75,7 @@ def main() -> None:
         "encoded_data": {"first_run_s": round(first_s, 2), "cached": summary(cached),
                          "speedup": round(first_s / statistics.median(cached), 1),
                          "npz_mb": round(size / 1e6, 1)},
-    }, indent=2))
+    }, "text_pipeline")
 
 
 if __name__ == "__main__":

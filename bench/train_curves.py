@@ -3,21 +3,19 @@
 Reading the archive, tokenizing and encoding the 50,000 labeled reviews, and for each cell the
 training time of every epoch (the test evaluation excluded) with that epoch's test accuracy.
 
-    .venv/bin/python bench/train_curves.py --data ../shared/data/aclImdb.tar.gz \
+    .venv/bin/python -m bench.train_curves --data ../shared/data/aclImdb.tar.gz \
         --cells simple_rnn lstm --epochs 3 [--embedding-update lazy]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 
-os.environ.setdefault("KERAS_BACKEND", "jax")  # before Keras is imported
-import keras  # noqa: E402
+import keras
 
+from bench.output import emit
 from imdb_sentiment import Config, Vocabulary, load_imdb, tokenize, train
 from imdb_sentiment.data import resolve_data_path
 
@@ -73,7 +71,7 @@ def main(argv=None) -> int:
             "train_accuracy": [round(a, 4) for a in h["accuracy"]],
         }
         print(f"{cell}: {report['cells'][cell]}", file=sys.stderr)
-    print(json.dumps(report, indent=2))
+    emit(report, "train_curves", argv)
     return 0
 
 

@@ -18,7 +18,8 @@ from dataclasses import replace
 
 import keras
 
-from common import TEST_REVIEWS, TRAIN_REVIEWS, Workload, seconds
+from bench.common import TEST_REVIEWS, TRAIN_REVIEWS, Workload
+from bench.timing import seconds
 from imdb_sentiment import Config, build_model
 from imdb_sentiment.model import compile_model
 from imdb_sentiment.runtime import keep_freed_memory

@@ -10,17 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-sys.path.insert(0, str(BENCH))
+ROOT = Path(__file__).resolve().parents[1]  # where ``python -m bench.run`` runs
+sys.path.insert(0, str(ROOT))
 
-from limits import epoch_flops, limits  # noqa: E402
+from bench.limits import epoch_flops, limits  # noqa: E402
 
 
 def test_tiny_synthetic_run_prints_one_json_document_and_a_table():
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--tiny", "--only", "machine",
+        [sys.executable, "-m", "bench.run", "--tiny", "--only", "machine",
          "train_simple_rnn", "predict"],
-        capture_output=True, text=True, check=True, timeout=300)
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     doc = json.loads(done.stdout)
     assert doc["source"] == "synthetic"
     assert set(doc) >= {"data", "machine", "train", "predict", "command"}
@@ -37,8 +37,8 @@ def test_tiny_synthetic_run_prints_one_json_document_and_a_table():
 
 def test_baseline_run_uses_keras_layers():
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--tiny", "--baseline", "--only",
-         "train_simple_rnn"], capture_output=True, text=True, check=True, timeout=300)
+        [sys.executable, "-m", "bench.run", "--tiny", "--baseline", "--only",
+         "train_simple_rnn"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     doc = json.loads(done.stdout)
     assert doc["recurrent_layers"] == "keras"
     assert doc["train"]["simple_rnn"]["recurrent_layer"].startswith("keras.")
@@ -46,9 +46,9 @@ def test_baseline_run_uses_keras_layers():
 
 def test_lazy_embedding_run_has_no_dense_adam_floor():
     done = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--tiny", "--embedding-update", "lazy",
+        [sys.executable, "-m", "bench.run", "--tiny", "--embedding-update", "lazy",
          "--only", "machine", "train_simple_rnn"],
-        capture_output=True, text=True, check=True, timeout=300)
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     doc = json.loads(done.stdout)
     train = doc["train"]["simple_rnn"]
     assert doc["embedding_update"] == train["embedding_update"] == "lazy"
@@ -79,3 +79,18 @@ def test_limits_relate_the_epoch_to_compute_and_memory_floors():
     assert abs(result["attainable_fraction_of_compute"] - 3.93216 / attainable) < 1e-6
     # the products of a step as XLA ran them, 782 steps, plus the same memory floor
     assert abs(result["xla_attainable_epoch_s"] - (782 * 4.0 + 782 * 1.0) / 1e3) < 1e-9
+
+
+def test_spread_is_the_median_and_range_of_repeats():
+    from bench.timing import spread
+
+    assert spread([3.0, 1.0, 2.0, 10.0]) == {"median": 2.5, "min": 1.0, "max": 10.0, "runs": 4}
+
+
+def test_every_document_starts_with_its_command_date_and_machine():
+    from bench.output import head
+
+    doc = head("text_pipeline", ["--repeats", "3"])
+    assert doc["command"] == "python -m bench.text_pipeline --repeats 3"
+    assert doc["date"].endswith("+00:00") and doc["environment"]["cpus"] >= 1
+    assert "keras" in doc["environment"]["versions"]

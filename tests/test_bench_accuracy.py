@@ -5,13 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).parents[1] / "bench" / "accuracy.py"
+ROOT = Path(__file__).parents[1]  # where ``python -m bench.NAME`` runs
 
 
 def test_prints_accuracy_per_seed_for_each_variant(toy_archive):
-    command = [sys.executable, str(SCRIPT), "--data", str(toy_archive), "--seeds", "1", "2",
-               "--epochs", "1", "--limit", "60", "--variants", "fast", "keras", "lazy"]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
+    command = [sys.executable, "-m", "bench.accuracy", "--data", str(toy_archive), "--seeds", "1",
+               "2", "--epochs", "1", "--limit", "60", "--variants", "fast", "keras", "lazy"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
+                          timeout=300)
     report = json.loads(done.stdout)
     assert report["reviews_per_split"] == 60 and report["seeds"] == [1, 2]
     assert set(report["test_accuracy"]) == {"fast", "keras", "lazy"}

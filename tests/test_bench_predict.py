@@ -7,14 +7,15 @@ from pathlib import Path
 
 from imdb_sentiment import load_imdb
 
-SCRIPT = Path(__file__).parents[1] / "bench" / "predict.py"
+ROOT = Path(__file__).parents[1]  # where ``python -m bench.NAME`` runs
 
 
 def test_prints_one_json_document(bundle, toy_archive):
-    command = [sys.executable, str(SCRIPT), "--model", str(bundle), "--data", str(toy_archive),
+    command = [sys.executable, "-m", "bench.predict", "--model", str(bundle), "--data",
+               str(toy_archive),
                "--measure", "throughput", "latency", "explain", "--repeats", "1", "--calls", "3",
                "--explain-calls", "2"]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     report = json.loads(done.stdout)
     assert report["throughput"]["reviews"] == len(load_imdb(toy_archive).test)
     assert report["throughput"]["reviews_per_s"] > 0

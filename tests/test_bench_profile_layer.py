@@ -5,15 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).parents[1] / "bench" / "profile_layer.py"
+ROOT = Path(__file__).parents[1]  # where ``python -m bench.NAME`` runs
 
 
 def test_lists_the_operations_of_a_forward_and_backward_pass():
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--cell", "lstm", "--batch", "4", "--maxlen", "5",
-         "--units", "8", "--calls", "2", "--top", "100000"],  # every operation: which ones
+        [sys.executable, "-m", "bench.profile_layer", "--cell", "lstm", "--batch", "4", "--maxlen",
+         "5", "--units", "8", "--calls", "2", "--top", "100000"],  # every operation: which ones
         # are longest depends on the CPU, and is not what this test is about
-        capture_output=True, text=True, check=True, timeout=300)
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300)
     doc = json.loads(done.stdout)
     assert doc["layer"] == "imdb_sentiment.recurrent.lstm" and doc["shape"] == [4, 5, 8]
     assert doc["wall_ms_per_call"] > 0 and doc["operations_per_call"] > 0

@@ -5,13 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).parents[1] / "bench" / "train_curves.py"
+ROOT = Path(__file__).parents[1]  # where ``python -m bench.NAME`` runs
 
 
 def test_prints_per_epoch_times_and_accuracies(toy_archive):
-    command = [sys.executable, str(SCRIPT), "--data", str(toy_archive), "--cells", "gru",
-               "--epochs", "2"]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
+    command = [sys.executable, "-m", "bench.train_curves", "--data", str(toy_archive), "--cells",
+               "gru", "--epochs", "2"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
+                          timeout=300)
     report = json.loads(done.stdout)
     assert report["reviews"] == 400 and report["read_archive_s"] >= 0
     gru = report["cells"]["gru"]

@@ -84,3 +84,14 @@ def test_compare_two_kinds(bundle, toy_archive, tmp_path):
     assert out.stat().st_size > 1000
     missing = run("compare", bundle, tmp_path / "nothing")
     assert missing.exit_code == 1 and f"no model bundle at {tmp_path / 'nothing'}" in missing.output
+
+
+def test_compare_shows_folder_names_as_text(bundle, tmp_path):
+    """A bundle folder's name is the user's text: markup in it is shown, never parsed."""
+    import shutil
+
+    odd = shutil.copytree(bundle, tmp_path / "[/Spoilers] [b]x")
+    result = CliRunner().invoke(main, ["compare", str(bundle), str(odd), "-o",
+                                       str(tmp_path / "c.png")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "[/Spoilers] [b]x" in result.output

@@ -341,7 +341,8 @@ def _encoded(source: Path, config: Config, *, use_cache: bool):
 
     if not use_cache:
         return build()
-    return cache.load_or_build(source, config, build, note=lambda line: click.echo(line, err=True))
+    return cache.load_or_build(source, config, build,
+                               note=lambda line: click.echo(printable(line), err=True))
 
 
 def _print_history(history: dict) -> None:
@@ -516,15 +517,15 @@ def _predict_on_ray(model, texts, input_path, output, address, workers, quiet, *
 
     def report(row):
         if not quiet:
-            click.echo(f"{row['input']}: {row['reviews']} reviews in {row['seconds']:.1f} s "
-                       f"-> {row['output']}", err=True)
+            click.echo(printable(f"{row['input']}: {row['reviews']} reviews in "
+                                 f"{row['seconds']:.1f} s -> {row['output']}"), err=True)
 
     summary = score_shards(model, shards, output, options=ShardOptions(**options),
                            address=address, workers=workers, on_shard=report)
     rate = summary["reviews"] / summary["seconds"] if summary["seconds"] else 0
     click.echo(f"Scored {summary['scored']} of {summary['shards']} files ({summary['skipped']} "
                f"already done), {summary['reviews']} reviews in {summary['seconds']:.1f} s "
-               f"({rate:,.0f} reviews/s) into {output}", err=True)
+               f"({rate:,.0f} reviews/s) into {printable(str(output))}", err=True)
 
 
 def _predict_to_terminal(classifier, batches, explain_top, method):
@@ -684,9 +685,9 @@ def cache_info():
     from .data import cache_dir
 
     files = entries()
-    click.echo(f"cache folder: {cache_dir()}")
+    click.echo(printable(f"cache folder: {cache_dir()}"))
     for path, size in files:
-        click.echo(f"{size / 1e6:10.1f} MB  {path.relative_to(cache_dir())}")
+        click.echo(printable(f"{size / 1e6:10.1f} MB  {path.relative_to(cache_dir())}"))
     click.echo(f"{sum(size for _, size in files) / 1e6:10.1f} MB  in all")
 
 
@@ -696,7 +697,7 @@ def cache_clear():
     from .cache import clear
     from .data import cache_dir
 
-    click.echo(f"Freed {clear() / 1e6:.1f} MB in {cache_dir()}")
+    click.echo(printable(f"Freed {clear() / 1e6:.1f} MB in {cache_dir()}"))
 
 
 if __name__ == "__main__":

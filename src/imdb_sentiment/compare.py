@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, printable
 
 FIGURES = (("accuracy", "test_accuracy"), ("loss", "test_loss"), ("roc_auc", "test_roc_auc"),
            ("ece", "test_ece"))
@@ -52,14 +52,18 @@ def print_table(console, bundles: list[dict]) -> None:
     """One column per bundle; a row per differing setting, then a row per test figure."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
+
+    def cell(value) -> Text:  # a folder's name is the user's text: never markup
+        return Text(printable(str(value)))
 
     settings = differing(bundles)
     table = Table(box=box.SIMPLE, header_style="bold")
     table.add_column("")
     for b in bundles:
-        table.add_column(b["name"], justify="right", overflow="fold")
+        table.add_column(cell(b["name"]), justify="right", overflow="fold")
     for key in settings:
-        table.add_row(key, *(str(b["config"].get(key)) for b in bundles))
+        table.add_row(key, *(cell(b["config"].get(key)) for b in bundles))
     table.add_section()
     for name, key in FIGURES:
         values = [b["metrics"].get(key) for b in bundles]

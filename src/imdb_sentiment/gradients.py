@@ -8,7 +8,7 @@ P(review) - P(baseline) ("completeness"), up to the error of the quadrature.
 A recurrent classifier's probability can turn sharply somewhere on the path (a saturating gate
 flips), and a uniform grid of points then misses or over-counts the turn: with 64 midpoints, 5%
 of the classic model's test reviews missed completeness by more than 0.02, some by 0.17; 256
-midpoints still left 1.7% of them (``python bench/integrated_gradients.py``, BENCHMARKS.md). So the
+midpoints still left 1.7% of them (``python -m bench.integrated_gradients``, BENCHMARKS.md). So the
 integral is adaptive. Completeness holds on every piece of the path as well as on the whole: the
 attributions of the segment [a, b] add up to P(x(b)) - P(x(a)), and both ends cost one forward
 pass each. The path starts as ``SEGMENTS`` segments of ``POINTS`` midpoints (64 points in all);

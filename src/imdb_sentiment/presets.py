@@ -29,13 +29,13 @@ PRESETS = {p.name: p for p in [
            "(the default)", {},
            "test accuracy 0.725 (0.655-0.767 over seeds 1337, 1, 2), ROC AUC 0.798, ECE 0.032; "
            "train 36 s",
-           "bench/presets.py --data aclImdb.tar.gz --preset classic --seeds 1337 1 2"),
+           "python -m bench.presets --data aclImdb.tar.gz --preset classic --seeds 1337 1 2"),
     Preset("classic-lstm", "the classic with an LSTM, 2 epochs (its lowest test loss in the "
            "README's per-epoch curves: chosen on the test set, unlike nbsvm's settings)",
            {"cell": "lstm", "epochs": 2},
            "test accuracy 0.835 (0.832-0.836 over seeds 1337, 1, 2), ROC AUC 0.916, ECE 0.043; "
            "train 76 s",
-           "bench/presets.py --data aclImdb.tar.gz --preset classic-lstm --seeds 1337 1 2"),
+           "python -m bench.presets --data aclImdb.tar.gz --preset classic-lstm --seeds 1337 1 2"),
     Preset("nbsvm", "NBSVM (Wang & Manning 2012): naive-Bayes-scaled binary uni+bigrams (in 2+ "
            "training reviews), logistic regression C=1, interpolation beta=0.75, chosen on "
            "3 validation splits (bench/nbsvm_tune.py); Platt-calibrated when needed",
@@ -43,7 +43,7 @@ PRESETS = {p.name: p for p in [
             "linear_loss": "logistic", "validation_split": 0.2, "calibration": "auto"},
            "test accuracy 0.915 (0.9149-0.9150 over seeds 1337, 1, 2), ROC AUC 0.970, "
            "ECE 0.012; train 24 s",
-           "bench/presets.py --data aclImdb.tar.gz --preset nbsvm --seeds 1337 1 2"),
+           "python -m bench.presets --data aclImdb.tar.gz --preset nbsvm --seeds 1337 1 2"),
     Preset("strong", "planned: bidirectional GRU over whole reviews (length buckets, masking, "
            "max+mean pooling, word vectors pretrained on train/unsup)", available=False),
     Preset("best", "planned: the strong recurrent model and nbsvm, weights fitted on the "
