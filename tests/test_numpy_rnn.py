@@ -205,3 +205,21 @@ def test_a_stock_keras_file_reads_the_same_weights(tmp_path):
     stock_model(model, config).save(tmp_path / "model.keras")
     for ours, theirs in zip(read_weights(tmp_path, config), model.get_weights(), strict=True):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_links_out_of_the_file_are_not_followed(bundle, tmp_path):
+    """An HDF5 link to another file (or a soft link) is not read: the file is left to Keras."""
+    config = Classifier.load(bundle).config
+    other = tmp_path / "elsewhere.h5"
+    with h5py.File(other, "w") as file:
+        file["w"] = np.zeros((config.units, 1), np.float32)
+    for name, link in (("external", h5py.ExternalLink(str(other), "w")),
+                       ("soft", h5py.SoftLink("/layers/dense/vars/1"))):
+        copy = shutil.copytree(bundle, tmp_path / name)
+
+        def relink(file, link=link):
+            del file["layers/dense/vars/0"]
+            file["layers/dense/vars/0"] = link
+
+        _rewrite(copy, weights=relink)
+        assert read_weights(copy, config) is None

@@ -172,7 +172,8 @@ def _check_layers(damaged: str, layers: list[dict], config) -> None:
 
 def _read_h5(data: bytes, layers: list[dict]) -> list[np.ndarray] | None:
     """Keras 3 names each layer's group by its class (``layers/simple_rnn/cell/vars/0``) and
-    keeps the layer's own name in the ``vars`` group's ``name`` attribute: both are checked."""
+    keeps the layer's own name in the ``vars`` group's ``name`` attribute: both are checked.
+    Only data inside the file is read: no external or soft links, external or virtual data."""
     import h5py  # 0.07 s; only here, where a bundle is read
 
     cell = CELLS[layers[2]["class_name"]]
@@ -181,20 +182,31 @@ def _read_h5(data: bytes, layers: list[dict]) -> list[np.ndarray] | None:
               ("layers/dense", 2, layers[3]["name"])]
     weights = []
     with h5py.File(io.BytesIO(data), "r") as file:
-        if file.get(f"layers/{cell}/vars") is None \
-                or file[f"layers/{cell}/vars"].attrs.get("name") != layers[2]["name"]:
+        layer = _inside(file, f"layers/{cell}/vars", h5py)
+        if layer is None or layer.attrs.get("name") != layers[2]["name"]:
             return None
         for group, count, name in groups:
-            found = file.get(f"{group}/vars")
+            found = _inside(file, f"{group}/vars", h5py)
             if not isinstance(found, h5py.Group) or found.attrs.get("name") != name \
                     or sorted(found) != [str(i) for i in range(count)]:
                 return None
             for i in range(count):
-                dataset = found[str(i)]
-                if not isinstance(dataset, h5py.Dataset) or dataset.dtype != np.float32:
+                dataset = _inside(found, str(i), h5py)
+                if not isinstance(dataset, h5py.Dataset) or dataset.dtype != np.float32 \
+                        or dataset.external or dataset.is_virtual:
                     return None
                 weights.append(np.asarray(dataset[()], dtype=np.float32))
     return weights
+
+
+def _inside(group, path: str, h5py):
+    """``group[path]`` if every step of ``path`` is a hard link (in this file), else None."""
+    for part in path.split("/"):
+        if not isinstance(group, h5py.Group) \
+                or not isinstance(group.get(part, getlink=True), h5py.HardLink):
+            return None
+        group = group[part]
+    return group
 
 
 def _check_weights(damaged: str, weights: list[np.ndarray], config) -> None:
