@@ -50,6 +50,9 @@ def main() -> None:
     args = parser.parse_args()
 
     classifier = Classifier.load(args.model)
+    # past start-up: Keras loaded, so that every batch is scored by XLA, as in a long-running
+    # process (a fresh recurrent one scores its first reviews in NumPy: bench/cold_predict.py)
+    classifier.kind_model.load_lazy_parts()
     test = load_imdb(args.data).test
     report = {"model": str(args.model), "cell": classifier.config.cell,
               "maxlen": classifier.config.maxlen, "python": platform.python_version(),

@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     options = parser.parse_args()
     classifier = Classifier.load(options.model)
+    # past start-up: Keras loaded, so that every batch is scored by XLA, as in a long-running
+    # process (a fresh recurrent one scores its first reviews in NumPy: bench/cold_predict.py)
+    classifier.kind_model.load_lazy_parts()
     test = load_imdb(options.data).test
     with tempfile.TemporaryDirectory() as folder:
         reviews, output = Path(folder, "reviews.csv"), Path(folder, "out.csv")

@@ -151,7 +151,9 @@ def test_a_bundle_from_before_kinds_is_recurrent_and_loads_uncompiled(bundle, tr
     (old / "config.json").write_text(json.dumps(meta))
     loaded = Classifier.load(old)
     assert loaded.kind == "recurrent" and not loaded.model.compiled  # no optimizer on load
-    assert loaded.predict(REVIEWS) == trained.predict(REVIEWS)
+    # equal up to float32 rounding: small batches are scored in NumPy (models/numpy_rnn.py)
+    np.testing.assert_allclose(loaded.predict_proba(REVIEWS), trained.predict_proba(REVIEWS),
+                               atol=1e-5, rtol=0)
 
 
 def test_ngram_features_equal_scikit_learns():

@@ -56,3 +56,17 @@ def test_keys_round_trip_and_chunks_join_up(monkeypatch):
     vocabulary, ids = tokens.build_and_encode(texts, 6, 3)
     assert vocabulary == Vocabulary.build(texts, 6) == Vocabulary(("b", "a", "c"), 6)
     np.testing.assert_array_equal(ids, reference_ids(vocabulary, texts, 3))
+
+
+def test_few_wide_characters_are_classed_as_the_full_table_does():
+    """A few non-ASCII characters are tested one by one (a one-review predict need not build
+    the 0.2 s table); both ways give the same classes, surrogates and unassigned ones too."""
+    from imdb_sentiment import tokens
+
+    rng = np.random.default_rng(0)
+    wide = rng.integers(128, 0x110000, 300).astype(np.uint32)
+    wide[:4] = [0xD800, 0x3A3, 0x2075, 0x10FFFF]  # lone surrogate, sigma, superscript, last
+    tokens._word_table.cache_clear()
+    one_by_one = tokens._is_word(wide)
+    assert np.array_equal(one_by_one, tokens._word_table()[wide])
+    assert np.array_equal(tokens._is_word(wide), one_by_one)  # now by the table

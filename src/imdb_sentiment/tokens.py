@@ -49,6 +49,22 @@ def _word_table() -> np.ndarray:
     return table
 
 
+_FEW = 512  # distinct non-ASCII characters tested one by one rather than by the whole table
+
+
+def _is_word(wide: np.ndarray) -> np.ndarray:
+    """``is word character <bool>[n]`` for ``wide <uint32>[n]`` code points. The full table takes
+    0.2 s to build: a few reviews (a one-review ``predict``) test their few characters alone."""
+    if _word_table.cache_info().currsize:
+        return _word_table()[wide]
+    unique, inverse = np.unique(wide, return_inverse=True)
+    if len(unique) > _FEW:
+        return _word_table()[wide]
+    char = re.compile(text.WORD_CHAR)
+    found = np.array([char.fullmatch(chr(c)) is not None for c in unique.tolist()], dtype=bool)
+    return found[inverse]
+
+
 @dataclass
 class Scan:
     """The tokens of a list of reviews. ``counts <int64>[n]``: tokens per review; per token in
@@ -84,7 +100,8 @@ def scan(texts: list[str]) -> Scan:
     joined, codes = _standardized(texts)
     word = (codes - np.uint32(48) < 10) | (codes - np.uint32(97) < 26)  # [0-9a-z] once lowered
     wide = np.flatnonzero(codes >= 128)
-    word[wide] = _word_table()[codes[wide]]
+    if len(wide):
+        word[wide] = _is_word(codes[wide])
     inside = np.zeros(len(codes) + 2, dtype=bool)
     inside[1:-1] = word
     inside[2:-2] |= (codes[1:-1] == _APOSTROPHE) & word[:-2] & word[2:]

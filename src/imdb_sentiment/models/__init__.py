@@ -69,6 +69,10 @@ class KindModel:
         """``P(positive) <float32>[len(texts)]``."""
         return self.predict_encoded(self.encode(texts))
 
+    def load_lazy_parts(self) -> None:
+        """Load now what later calls would load on first use, so that a server's requests do
+        not wait for it (the recurrent kind: Keras). Nothing by default."""
+
     def explain(self, texts: Sequence[str], method: str) -> list:
         """One :class:`~imdb_sentiment.classifier.Explanation` per text."""
         raise NotImplementedError

@@ -7,27 +7,52 @@ training keeps the last ``maxlen`` ids of ``[start, tokens...]``, so the start m
 start marker and gives its prior, and ``explain`` returns no tokens.
 
 The bundle holds ``model.keras`` (Keras's own layers, readable by plain
-``keras.saving.load_model``) and ``vocabulary.json``. Loading reads the weights with
-``safe_mode`` on into the uncompiled model :func:`~imdb_sentiment.model.build_model` makes (its
-faster layers): no optimizer, no training machinery.
+``keras.saving.load_model``) and ``vocabulary.json``. Loading reads the weights without Keras
+(``keras_file.py``: zip + JSON + HDF5, checked) and scores in NumPy (``numpy_rnn.py``, the same
+probabilities): importing Keras and JAX takes 3.5-4 s, most of a one-review ``predict``. Keras
+is imported when it pays (see :data:`KERAS_AFTER_ROWS`) or is needed (integrated gradients,
+saving), and builds the uncompiled model :func:`~imdb_sentiment.model.build_model` makes (its
+faster layers) from the same weights. A file the NumPy reader does not know (another
+architecture or Keras version) is read by Keras itself (``safe_mode`` on), as is every file with
+``IMDB_SENTIMENT_INFERENCE=keras``.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
 from ..bundle import CONFIG
 from ..errors import UserError
 from ..text import PAD, Vocabulary, pad, tokenize
 from . import KindModel
+from .keras_file import read_weights
+from .numpy_rnn import NumpyRNN
 
-PREDICT_BATCH = 256  # rows per forward pass; smaller batches are padded to a power of two
+if TYPE_CHECKING:
+    import keras
+
+PREDICT_BATCH = 256  # rows per Keras forward pass; smaller batches are padded to a power of two
+# Which path scores a batch, measured by bench/cold_predict.py (BENCHMARKS.md). Once Keras is
+# loaded, Keras: with its programs compiled, XLA was as fast or faster at every batch size
+# (1 to 4000 rows: SimpleRNN 1.05-3x, LSTM and GRU 1.4-4x). Until then, NumPy scores the first
+# KERAS_AFTER_ROWS reviews of the process: loading Keras costs about 4 s (import, model, XLA
+# programs from the cache), and NumPy's pass is slower than XLA's by 0.01-0.03 ms a review for
+# the SimpleRNN and 0.15-0.3 ms for the LSTM and GRU (batches of 4000), so Keras repays its
+# load only after about that many reviews (switching once the time lost equals the switch's
+# cost is never more than twice the better choice made in hindsight).
+KERAS_AFTER_ROWS = {"simple_rnn": 100_000, "lstm": 15_000, "gru": 15_000}
 MODEL, VOCABULARY = "model.keras", "vocabulary.json"
+# auto: the rule above; keras: read and score with Keras only (as before the NumPy path; for
+# comparisons); numpy: every batch in NumPy (Keras only to explain by integrated gradients or
+# to save)
+INFERENCE = "IMDB_SENTIMENT_INFERENCE"
+INFERENCE_MODES = ("auto", "keras", "numpy")
 
 
 class RecurrentModel(KindModel):
@@ -35,9 +60,50 @@ class RecurrentModel(KindModel):
     files = (VOCABULARY, MODEL)
     explain_methods = ("occlusion", "integrated_gradients")
 
-    def __init__(self, model: keras.Model, vocabulary: Vocabulary, config):
-        self.model, self.vocabulary, self.config = model, vocabulary, config
+    def __init__(self, model: keras.Model | None, vocabulary: Vocabulary, config, *,
+                 weights: list[np.ndarray] | None = None, inference: str = "auto"):
+        """``model``: a Keras model (from training); or None and ``weights``, the arrays of
+        ``model.get_weights()`` read from a bundle, and the Keras model is built from them on
+        first need. ``inference``: one of :data:`INFERENCE_MODES`."""
+        self.vocabulary, self.config = vocabulary, config
+        self._keras = model
+        self._numpy = NumpyRNN(config.cell, weights) if weights is not None else None
+        self.inference = inference
+        self._numpy_rows = 0  # reviews scored in NumPy before Keras was loaded
+        self._lock = threading.Lock()  # the server's threads may need the Keras model at once
         self._gradients = None  # built on the first integrated-gradients explanation
+
+    @property
+    def model(self) -> keras.Model:
+        """The Keras model: for a bundle read without Keras, built on first use (this imports
+        Keras and JAX)."""
+        if self._keras is None:
+            with self._lock:
+                if self._keras is None:
+                    self._keras = _keras_model(self.config, self._numpy.weights)
+        return self._keras
+
+    @model.setter
+    def model(self, model: keras.Model) -> None:
+        self._keras, self._numpy = model, None  # new weights: the NumPy copy is stale
+
+    def load_lazy_parts(self) -> None:
+        """Load Keras now (a server: no request waits 4 s for it); it then scores every batch
+        (see :data:`KERAS_AFTER_ROWS`)."""
+        self.model  # noqa: B018 - the property builds it
+
+    def _in_numpy(self, rows: int) -> bool:
+        """Whether a batch of ``rows`` is scored in NumPy (see :data:`KERAS_AFTER_ROWS`)."""
+        if self._numpy is None or self.inference == "keras":
+            return False
+        if self.inference == "numpy":
+            return True
+        if self._keras is not None:
+            return False
+        if self._numpy_rows + rows <= KERAS_AFTER_ROWS[self.config.cell]:
+            self._numpy_rows += rows
+            return True
+        return False
 
     @classmethod
     def train(cls, train_set, test_set, config, *, verbose="auto", callbacks=()):
@@ -51,7 +117,10 @@ class RecurrentModel(KindModel):
         return self.vocabulary.encode_batch(texts, self.config.maxlen)
 
     def predict_encoded(self, ids: np.ndarray) -> np.ndarray:
-        """``token ids <int32>[n, maxlen]`` -> ``P(positive) <float32>[n]``."""
+        """``token ids <int32>[n, maxlen]`` -> ``P(positive) <float32>[n]``, in NumPy or with
+        Keras (:meth:`_in_numpy`)."""
+        if self._in_numpy(len(ids)):
+            return self._numpy(ids)
         out = np.empty(len(ids), dtype=np.float32)
         for start in range(0, len(ids), PREDICT_BATCH):
             chunk = ids[start : start + PREDICT_BATCH]
@@ -113,7 +182,7 @@ class RecurrentModel(KindModel):
 
     def content(self):
         yield self.vocabulary.to_json()
-        yield from self.model.get_weights()
+        yield from (self._numpy.weights if self._numpy is not None else self.model.get_weights())
 
     def save(self, folder: Path) -> None:
         from ..model import stock_model
@@ -123,23 +192,39 @@ class RecurrentModel(KindModel):
 
     @classmethod
     def load(cls, folder: str | os.PathLike, config) -> RecurrentModel:
-        """The weights of ``model.keras`` (safe_mode) in the uncompiled model ``build_model``
-        makes, after checking the files against ``config`` and each other."""
-        from ..model import build_model
-        from ..runtime import use_compilation_cache
-
-        use_compilation_cache()  # the predict programs: compiled once, then read from disk
+        """The bundle's vocabulary and weights, checked against ``config`` and each other; the
+        weights read without Keras where ``keras_file`` knows the file (see the module)."""
         folder = Path(folder)
         vocabulary = _vocabulary(folder, config)
-        stored = _load_keras(folder)
-        _check_model(folder, stored, config)
-        model = build_model(config)  # recurrent.py's layers predict faster than Keras's own
-        try:
-            model.set_weights(stored.get_weights())
-        except ValueError as error:
-            raise UserError(f"bundle {folder} is damaged: {MODEL} does not match {CONFIG} "
-                            f"({error})") from error
-        return cls(model, vocabulary, config)
+        mode = os.environ.get(INFERENCE, "auto")
+        if mode not in INFERENCE_MODES:
+            raise UserError(f"{INFERENCE}={mode!r}: use one of {', '.join(INFERENCE_MODES)}")
+        weights = None if mode == "keras" else read_weights(folder, config)
+        if weights is None:
+            return cls(_load_keras(folder, config), vocabulary, config)
+        return cls(None, vocabulary, config, weights=weights, inference=mode)
+
+
+def _keras_model(config, weights: list[np.ndarray]) -> keras.Model:
+    """The uncompiled model of ``build_model`` (recurrent.py's faster layers) with ``weights``."""
+    from ..model import build_model
+    from ..runtime import use_compilation_cache
+
+    use_compilation_cache()  # the predict programs: compiled once, then read from disk
+    model = build_model(config)
+    model.set_weights(weights)
+    return model
+
+
+def _load_keras(folder: Path, config) -> keras.Model:
+    """``model.keras`` read by Keras (safe_mode) and checked, in ``build_model``'s model."""
+    stored = _read_keras(folder)
+    _check_model(folder, stored, config)
+    try:
+        return _keras_model(config, stored.get_weights())
+    except ValueError as error:
+        raise UserError(f"bundle {folder} is damaged: {MODEL} does not match {CONFIG} "
+                        f"({error})") from error
 
 
 def _vocabulary(folder: Path, config) -> Vocabulary:
@@ -164,7 +249,9 @@ def _vocabulary(folder: Path, config) -> Vocabulary:
     return Vocabulary.from_json(data)
 
 
-def _load_keras(folder: Path):
+def _read_keras(folder: Path):
+    import keras
+
     try:
         return keras.saving.load_model(folder / MODEL, compile=False, safe_mode=True)
     except Exception as error:  # noqa: BLE001 - whatever the zip or the config inside holds

@@ -194,7 +194,9 @@ def check_limits(texts: list[str], explain: bool, settings: ServeSettings) -> No
 
 def warm_up(classifier) -> None:
     """Compile the forward pass for every padded batch size the classifier uses, and the
-    occlusion explanation, so the first requests do not pay for XLA compilation."""
+    occlusion explanation, so the first requests do not pay for XLA compilation (nor for
+    importing Keras: a recurrent bundle is read without it)."""
+    classifier.kind_model.load_lazy_parts()
     size = 1
     while size <= PREDICT_BATCH:
         classifier.predict_proba(["warm up"] * size)
