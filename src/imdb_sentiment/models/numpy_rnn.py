@@ -25,8 +25,8 @@ import numpy as np
 CHUNK = 256  # reviews per pass (512 was 5-12% faster for the SimpleRNN, at twice the memory)
 # OpenBLAS threads for the pass. Its products are small (a chunk's state times a 128-wide
 # kernel, 80 times): with one thread the pass ran 1.5-22x faster than with OpenBLAS's default
-# of one per core at batches of 32 and more, 0.8-1.0x at 1-8, on this 2-core machine while other
-# work ran (bench/cold_predict.py threads; BENCHMARKS.md).
+# of one per core at batches of 32-256, 0.8-1.0x at 1-8 and 0.8-11.6x at 4000 (three runs on this
+# 2-core machine while other work ran; bench/cold_predict.py threads, BENCHMARKS.md).
 BLAS_THREADS = 1
 _controller = None
 _controller_lock = threading.Lock()
