@@ -9,9 +9,11 @@ from .errors import UserError
 
 CELLS = ("simple_rnn", "lstm", "gru")
 EMBEDDING_UPDATES = ("dense", "lazy")  # Adam on the whole embedding table, or on its used rows
-KIND_NAMES = ("recurrent", "nbsvm")  # models/__init__.py KINDS, written out to import nothing
+# models/__init__.py KINDS, written out to import nothing
+KIND_NAMES = ("recurrent", "nbsvm", "birnn", "ensemble")
 LINEAR_LOSSES = ("logistic", "svm")  # models/linear.py LOSSES
 CALIBRATIONS = ("none", "platt", "auto")  # auto: Platt when validation ECE > ECE_LIMIT
+POOLINGS = ("max_mean", "last")  # models/birnn_net.py
 
 # The label mapping, defined once: id 0 is negative, id 1 is positive (aclImdb's neg/ and pos/).
 LABELS = ("negative", "positive")
@@ -46,6 +48,10 @@ class Config:
     linear_loss: str = "logistic"  # "logistic" (LogisticRegression) or "svm" (LinearSVC)
     calibration: str = "auto"  # Platt scaling fitted on the validation split: never, always, or
     # when the validation ECE is above 0.02
+    # --- the birnn kind (models/birnn.py; also uses the recurrent fields and calibration) ---
+    bidirectional: bool = True  # a backward GRU/LSTM beside the forward one
+    pooling: str = "max_mean"  # max and mean of every word's state, or "last": the final state
+    pretrain_epochs: int = 5  # word2vec epochs on train/unsup + training texts; 0: random init
 
     def __post_init__(self):
         checks = [
@@ -72,6 +78,9 @@ class Config:
             (0.0 < self.beta <= 1.0, "beta must be in (0, 1]"),
             (self.linear_loss in LINEAR_LOSSES,
              f"linear_loss must be one of {', '.join(LINEAR_LOSSES)}, not {self.linear_loss!r}"),
+            (self.pooling in POOLINGS,
+             f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}"),
+            (self.pretrain_epochs >= 0, "pretrain_epochs must be at least 0"),
             (self.calibration in CALIBRATIONS,
              f"calibration must be one of {', '.join(CALIBRATIONS)}, not {self.calibration!r}"),
         ]

@@ -20,6 +20,11 @@ FIELDS = {
     "nbsvm": ("ngrams", "min_df", "c", "beta", "linear_loss", "calibration",
               "validation_split", "seed"),
 }
+FIELDS["birnn"] = ("cell", "bidirectional", "pooling", "pretrain_epochs", "max_features",
+                   "maxlen", "embedding_dim", "units", "dropout", "recurrent_dropout",
+                   "batch_size", "epochs", "learning_rate", "validation_split", "patience",
+                   "calibration", "seed")
+FIELDS["ensemble"] = FIELDS["birnn"] + FIELDS["nbsvm"][:5]  # both members' settings
 LIMITS = """\
 - Domain: English movie reviews from IMDB. Other domains (products, tweets), other languages and
   other registers will score worse, by an amount not measured here.
@@ -62,7 +67,11 @@ def model_card(classifier) -> str:
              f"{platform.python_version()}.", "",
              "## Data", "",
              "Trained on the IMDB Large Movie Review Dataset (Maas et al. 2011): the labeled "
-             "training split (25,000 reviews, half positive); `train/unsup` not used. Settings "
+             "training split (25,000 reviews, half positive); `train/unsup` "
+             + ("used only to pretrain word vectors (no labels). "
+                if getattr(config, "pretrain_epochs", 0) and classifier.kind in ("birnn",
+                                                                                  "ensemble")
+                else "not used. ") + "Settings "
              "were chosen on validation splits of the training reviews (nbsvm) or taken from the "
              "classic Keras example; the test split was only measured.", "",
              "## Settings", ""]

@@ -26,6 +26,8 @@ from ..errors import UserError
 KINDS = {
     "recurrent": ("rnn", "RecurrentModel"),  # Embedding -> SimpleRNN/LSTM/GRU -> Dense (Keras)
     "nbsvm": ("linear", "NBSVM"),  # naive-Bayes-scaled n-gram logistic regression (scikit-learn)
+    "birnn": ("birnn", "BiRNN"),  # bidirectional GRU over whole reviews, pooled (Keras)
+    "ensemble": ("ensemble", "Ensemble"),  # birnn + nbsvm, combined on the validation split
 }
 DEFAULT_KIND = "recurrent"
 
