@@ -125,7 +125,7 @@ class Ensemble(KindModel):
         val_p = expit(np.stack([z_birnn, z_nbsvm], axis=1) @ weights + bias)
         metrics = {
             "weights": dict(zip(MEMBERS, weights.tolist(), strict=True)), "bias": bias,
-            "val_reviews": len(val_rows),
+            "val_reviews": len(val_rows), "epoch": birnn.metrics.get("epoch"),
             "val_accuracy": float(((val_p >= 0.5) == labels[val_rows]).mean()),
             "member_val_accuracy": {"birnn": float(((z_birnn >= 0) == labels[val_rows]).mean()),
                                     "nbsvm": float(((z_nbsvm >= 0) == labels[val_rows]).mean())},
