@@ -102,3 +102,28 @@ def test_explanation_is_the_weighted_sum_of_member_explanations(best):
                                atol=1e-5)
     by_token = {t.token: t.contribution for t in explanation.tokens}
     assert by_token["good"] > 0 > by_token["bad"]
+
+
+def test_cli_trains_best_then_predicts_explains_and_evaluates(toy_archive, tmp_path, fitted_on):
+    from click.testing import CliRunner
+
+    from imdb_sentiment.cli import main
+
+    def run(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], terminal_width=200)
+
+    out = tmp_path / "best"
+    tiny = ["--max-features", 60, "--maxlen", 24, "--embedding-dim", 8, "--units", 8,
+            "--batch-size", 16, "--epochs", 2, "--learning-rate", 0.02, "--pretrain-epochs", 1]
+    result = run("train", "--preset", "best", *tiny, "--data", toy_archive, "--output", out,
+                 "-q")
+    assert result.exit_code == 0, result.output
+    assert "Test accuracy:" in result.output
+    assert json.loads((out / "config.json").read_text())["kind"] == "ensemble"
+    assert "ensemble" in (out / "MODEL_CARD.md").read_text()
+    predicted = run("predict", out, "good good fun", "bad awful", "--explain")
+    assert predicted.exit_code == 0, predicted.output
+    assert "positive" in predicted.output and "negative" in predicted.output
+    evaluated = run("evaluate", out, "--data", toy_archive)
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "ece" in evaluated.output.lower()
