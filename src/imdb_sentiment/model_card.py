@@ -34,8 +34,8 @@ LIMITS = """\
 - Negation, sarcasm and contrast ("not bad at all", "great, if you like boredom") are often
   missed: a linear n-gram model sees at most two or three words together, and the classic
   recurrent models are weak readers.
-- The recurrent presets read only the last `maxlen` tokens of a review (80 by default);
-  the start of a long review is not seen.
+- The recurrent presets read only the last `maxlen` tokens of a review (80 by default, 400 for
+  `strong` and `best`); the start of a long review is not seen.
 - Tokenization drops punctuation and case; emoticons and emphasis are lost.
 """
 
@@ -72,8 +72,9 @@ def model_card(classifier) -> str:
                 if getattr(config, "pretrain_epochs", 0) and classifier.kind in ("birnn",
                                                                                   "ensemble")
                 else "not used. ") + "Settings "
-             "were chosen on validation splits of the training reviews (nbsvm) or taken from the "
-             "classic Keras example; the test split was only measured.", "",
+             "were chosen on validation splits of the training reviews (nbsvm; the birnn model's "
+             "epoch by early stopping; the ensemble's weights) or taken from the classic Keras "
+             "example; the test split was only measured.", "",
              "## Settings", ""]
     lines += [f"- `{name}`: {getattr(config, name)}" for name in FIELDS[classifier.kind]]
     lines += ["", "## Test figures", ""]
@@ -91,7 +92,11 @@ def model_card(classifier) -> str:
                      f"(`{PRESETS[preset].command}`)")
     lines += ["", "## Calibration", ""]
     calibration = metrics.get("calibration")
-    if calibration:
+    if metrics.get("weights"):
+        lines.append("The members' logits are combined by a logistic regression fitted on the "
+                     f"validation split: weights {metrics['weights']}, bias "
+                     f"{metrics.get('bias', 0.0):.4f}.")
+    elif calibration:
         lines.append(f"Platt scaling fitted on the validation split: P = sigmoid("
                      f"{calibration['scale']:.4f} * score + {calibration['shift']:.4f}).")
     else:
