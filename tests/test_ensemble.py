@@ -127,3 +127,12 @@ def test_cli_trains_best_then_predicts_explains_and_evaluates(toy_archive, tmp_p
     evaluated = run("evaluate", out, "--data", toy_archive)
     assert evaluated.exit_code == 0, evaluated.output
     assert "ece" in evaluated.output.lower()
+
+
+def test_a_bundle_missing_a_member_file_is_refused_in_one_line(best, tmp_path):
+    from imdb_sentiment import UserError
+
+    path = best.save(tmp_path / "broken")
+    (path / "birnn" / "model.keras").unlink()
+    with pytest.raises(UserError, match="is damaged: member birnn has no model.keras"):
+        Classifier.load(path)
