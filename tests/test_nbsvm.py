@@ -138,7 +138,8 @@ def test_unknown_kind_is_refused_in_one_line(nbsvm_bundle, tmp_path):
     (odd / "config.json").write_text(json.dumps(meta))
     assert_one_line_error(run("predict", odd, "good"),
                           "holds a model of kind 'transformer', which this version of "
-                          "imdb-sentiment does not know (it knows nbsvm, recurrent)")
+                          "imdb-sentiment does not know (it knows birnn, ensemble, nbsvm, "
+                          "recurrent)")
     missing = shutil.copytree(nbsvm_bundle, tmp_path / "missing")
     (missing / "ngrams.json").unlink()
     assert_one_line_error(run("predict", missing, "good"), "is missing ngrams.json")

@@ -20,7 +20,7 @@ from .config import LABELS
 from .errors import UserError
 
 # every kind's methods (models/*.py); the first of a kind's own is its default
-EXPLAIN_METHODS = ("occlusion", "integrated_gradients", "exact")
+EXPLAIN_METHODS = ("occlusion", "integrated_gradients", "exact", "weighted_sum")
 
 
 class Prediction(NamedTuple):

@@ -12,7 +12,15 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import CALIBRATIONS, CELLS, EMBEDDING_UPDATES, KIND_NAMES, LINEAR_LOSSES, Config
+from .config import (
+    CALIBRATIONS,
+    CELLS,
+    EMBEDDING_UPDATES,
+    KIND_NAMES,
+    LINEAR_LOSSES,
+    POOLINGS,
+    Config,
+)
 from .errors import UserError, printable
 from .scoring import BATCH_SIZE, TOP_WORDS
 from .serve.settings import ServeSettings
@@ -172,6 +180,11 @@ _TRAIN_OPTIONS = [
     _opt("linear_loss", click.Choice(LINEAR_LOSSES), "nbsvm: logistic regression or linear SVM"),
     _opt("calibration", click.Choice(CALIBRATIONS),
          "nbsvm: Platt scaling on the validation split (auto: when its ECE > 0.02)"),
+    # the birnn kind (models/birnn.py; the strong preset)
+    _opt("bidirectional", bool, "birnn: a backward recurrent layer beside the forward one"),
+    _opt("pooling", click.Choice(POOLINGS), "birnn: max+mean of every state, or the last"),
+    _opt("pretrain_epochs", click.IntRange(min=0),
+         "birnn: word2vec epochs on train/unsup + training texts (0: no pretraining)"),
 ]
 
 
@@ -457,13 +470,14 @@ def _load_classifier(model: Path):
               help="show the words that drove each decision (adds top_words to --output)")
 @click.option("--top", type=click.IntRange(min=1), default=TOP_WORDS, show_default=True,
               help="words highlighted or listed per review with --explain")
-@click.option("--method", type=click.Choice(["occlusion", "integrated_gradients", "exact"]),
+@click.option("--method", type=click.Choice(["occlusion", "integrated_gradients", "exact",
+                                             "weighted_sum"]),
               # as in classifier.EXPLAIN_METHODS, written out so that --help need not import Keras
               default=None,
               help="how --explain measures a word. Recurrent models: hide it (occlusion, the "
                    "default; one batched pass per review), or integrate gradients from all words "
                    "hidden to the review (JAX backend). nbsvm: exact (its share of the n-gram "
-                   "weights, the only method)")
+                   "weights, the only method). ensemble: weighted_sum (of its members')")
 @click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="reviews read, scored and written at a time (bounds the memory)")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,

@@ -10,9 +10,11 @@ from .errors import UserError
 
 CELLS = ("simple_rnn", "lstm", "gru")
 EMBEDDING_UPDATES = ("dense", "lazy")  # Adam on the whole embedding table, or on its used rows
-KIND_NAMES = ("recurrent", "nbsvm")  # models/__init__.py KINDS, written out to import nothing
+# models/__init__.py KINDS, written out to import nothing
+KIND_NAMES = ("recurrent", "nbsvm", "birnn", "ensemble")
 LINEAR_LOSSES = ("logistic", "svm")  # models/linear.py LOSSES
 CALIBRATIONS = ("none", "platt", "auto")  # auto: Platt when validation ECE > ECE_LIMIT
+POOLINGS = ("max_mean", "last")  # models/birnn_net.py
 
 # The label mapping, defined once: id 0 is negative, id 1 is positive (aclImdb's neg/ and pos/).
 LABELS = ("negative", "positive")
@@ -47,6 +49,10 @@ class Config:
     linear_loss: str = "logistic"  # "logistic" (LogisticRegression) or "svm" (LinearSVC)
     calibration: str = "auto"  # Platt scaling fitted on the validation split: never, always, or
     # when the validation ECE is above 0.02
+    # --- the birnn kind (models/birnn.py; also uses the recurrent fields and calibration) ---
+    bidirectional: bool = True  # a backward GRU/LSTM beside the forward one
+    pooling: str = "max_mean"  # max and mean of every word's state, or "last": the final state
+    pretrain_epochs: int = 5  # word2vec epochs on train/unsup + training texts; 0: random init
 
     def __post_init__(self):
         _check_types(self)
@@ -74,6 +80,9 @@ class Config:
             (0.0 < self.beta <= 1.0, "beta must be in (0, 1]"),
             (self.linear_loss in LINEAR_LOSSES,
              f"linear_loss must be one of {', '.join(LINEAR_LOSSES)}, not {self.linear_loss!r}"),
+            (self.pooling in POOLINGS,
+             f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}"),
+            (self.pretrain_epochs >= 0, "pretrain_epochs must be at least 0"),
             (self.calibration in CALIBRATIONS,
              f"calibration must be one of {', '.join(CALIBRATIONS)}, not {self.calibration!r}"),
             (0 <= self.seed < 2**32, "seed must be in [0, 2**32)"),  # numpy's seed range
@@ -108,10 +117,10 @@ SHAPE_KEYS = ("max_features", "maxlen", "cell", "embedding_dim", "units")
 
 
 def _check_types(config: Config) -> None:
-    """Each value of the default's type (an int is a float too; a bool is neither), so a
+    """Each value of the default's type (an int is a float too; a bool is only a bool), so a
     hand-edited file fails here with its field's name, not later with a TypeError."""
     for field in dataclasses.fields(config):
         value, default = getattr(config, field.name), field.default
         kind = (int, float) if isinstance(default, float) else type(default)
-        if isinstance(value, bool) or not isinstance(value, kind):
+        if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, kind):
             raise UserError(f"{field.name} must be {type(default).__name__}, not {value!r}")

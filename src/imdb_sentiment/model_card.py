@@ -20,6 +20,11 @@ FIELDS = {
     "nbsvm": ("ngrams", "min_df", "c", "beta", "linear_loss", "calibration",
               "validation_split", "seed"),
 }
+FIELDS["birnn"] = ("cell", "bidirectional", "pooling", "pretrain_epochs", "max_features",
+                   "maxlen", "embedding_dim", "units", "dropout", "recurrent_dropout",
+                   "batch_size", "epochs", "learning_rate", "validation_split", "patience",
+                   "calibration", "seed")
+FIELDS["ensemble"] = FIELDS["birnn"] + FIELDS["nbsvm"][:5]  # both members' settings
 LIMITS = """\
 - Domain: English movie reviews from IMDB. Other domains (products, tweets), other languages and
   other registers will score worse, by an amount not measured here.
@@ -29,8 +34,8 @@ LIMITS = """\
 - Negation, sarcasm and contrast ("not bad at all", "great, if you like boredom") are often
   missed: a linear n-gram model sees at most two or three words together, and the classic
   recurrent models are weak readers.
-- The recurrent presets read only the last `maxlen` tokens of a review (80 by default);
-  the start of a long review is not seen.
+- The recurrent presets read only the last `maxlen` tokens of a review (80 by default, 400 for
+  `strong` and `best`); the start of a long review is not seen.
 - Tokenization drops punctuation and case; emoticons and emphasis are lost.
 """
 
@@ -49,14 +54,17 @@ def preset_of(config) -> str | None:
     return None
 
 
-def _own_data(data: dict | None) -> list[str]:
+def _own_data(data: dict | None, *, pretrained: bool) -> list[str]:
     """The data paragraph: IMDB's, or the user's files as ``data.json`` records them."""
     train = (data or {}).get("train", {})
     if "file" not in train:
         return ["Trained on the IMDB Large Movie Review Dataset (Maas et al. 2011): the labeled "
-                "training split (25,000 reviews, half positive); `train/unsup` not used. "
-                "Settings were chosen on validation splits of the training reviews (nbsvm) or "
-                "taken from the classic Keras example; the test split was only measured.", ""]
+                "training split (25,000 reviews, half positive); `train/unsup` "
+                + ("used only to pretrain word vectors (no labels). " if pretrained
+                   else "not used. ")
+                + "Settings were chosen on validation splits of the training reviews (nbsvm; "
+                "the birnn model's epoch by early stopping; the ensemble's weights) or taken "
+                "from the classic Keras example; the test split was only measured.", ""]
     test, split = data["test"], train.get("split")
     held = (f"a stratified {split['test_fraction']:g} of each class held out with seed "
             f"{split['seed']} (rows in `split.npz`)" if split else f"`{test['file']}`")
@@ -78,7 +86,9 @@ def model_card(classifier) -> str:
              f"Written {datetime.now(timezone.utc).isoformat(timespec='seconds')} on "
              f"{platform.machine()} with {os.cpu_count()} CPUs, Python "
              f"{platform.python_version()}.", "",
-             "## Data", "", *_own_data(classifier.data),
+             "## Data", "", *_own_data(classifier.data, pretrained=bool(
+                 getattr(config, "pretrain_epochs", 0) and classifier.kind in ("birnn",
+                                                                               "ensemble"))),
              "## Settings", ""]
     lines += [f"- `{name}`: {getattr(config, name)}" for name in FIELDS[classifier.kind]]
     lines += ["", "## Test figures", ""]
@@ -96,7 +106,11 @@ def model_card(classifier) -> str:
                      f"(`{PRESETS[preset].command}`)")
     lines += ["", "## Calibration", ""]
     calibration = metrics.get("calibration")
-    if calibration:
+    if metrics.get("weights"):
+        lines.append("The members' logits are combined by a logistic regression fitted on the "
+                     f"validation split: weights {metrics['weights']}, bias "
+                     f"{metrics.get('bias', 0.0):.4f}.")
+    elif calibration:
         lines.append(f"Platt scaling fitted on the validation split: P = sigmoid("
                      f"{calibration['scale']:.4f} * score + {calibration['shift']:.4f}).")
     else:

@@ -80,8 +80,9 @@ def train(train_set, test_set=None, config: Config = Config(), *, verbose="auto"
         from .labeled import in_memory
         from .models import kind_class
 
-        classifier = kind_class(config.kind).train(in_memory(train_set), in_memory(test_set),
-                                                   config, verbose=verbose)
+        classifier = kind_class(config.kind).train(
+            in_memory(train_set), in_memory(test_set), config, verbose=verbose,
+            unsup_source=record.get("imdb"))  # unlabeled reviews, for kinds that pretrain
         classifier.data = record
         return classifier
     if distributed and config.embedding_update == "lazy":

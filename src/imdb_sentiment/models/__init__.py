@@ -26,6 +26,8 @@ from ..errors import UserError
 KINDS = {
     "recurrent": ("rnn", "RecurrentModel"),  # Embedding -> SimpleRNN/LSTM/GRU -> Dense (Keras)
     "nbsvm": ("linear", "NBSVM"),  # naive-Bayes-scaled n-gram logistic regression (scikit-learn)
+    "birnn": ("birnn", "BiRNN"),  # bidirectional GRU over whole reviews, pooled (Keras)
+    "ensemble": ("ensemble", "Ensemble"),  # birnn + nbsvm, combined on the validation split
 }
 DEFAULT_KIND = "recurrent"
 
@@ -51,10 +53,11 @@ class KindModel:
     config = model = vocabulary = None
 
     @classmethod
-    def train(cls, train_set, test_set, config, *, verbose="auto"):
+    def train(cls, train_set, test_set, config, *, verbose="auto", unsup_source=None):
         """Fit on ``train_set`` (choices on validation splits of it), measure ``test_set`` once
         (``LabeledTexts``); returns a :class:`~imdb_sentiment.classifier.Classifier` with its
-        ``metrics``."""
+        ``metrics``. ``unsup_source``: the aclImdb archive whose unlabeled reviews a kind may
+        pretrain on (None for the user's own data)."""
         raise NotImplementedError
 
     def encode(self, texts: Sequence[str]):

@@ -97,7 +97,7 @@ class NBSVM(KindModel):
         return cls(vocabulary, r, interpolate(weights, config.beta), bias, config, calibration)
 
     @classmethod
-    def train(cls, train_set, test_set, config, *, verbose="auto"):
+    def train(cls, train_set, test_set, config, *, verbose="auto", unsup_source=None):
         """Fit on ``train_set`` and measure ``test_set`` once; returns a Classifier.
 
         With ``config.validation_split`` > 0 a model is first fitted on the rest of the

@@ -29,9 +29,10 @@ class PredictRequest(BaseModel):
     ids: list[Id] | None = Field(None, description="one id per review of texts, echoed back "
                                  "[default: 1, 2, ... as `imdb-sentiment predict` numbers them]")
     explain: bool = Field(False, description="add each review's word contributions")
-    method: Literal["occlusion", "integrated_gradients", "exact"] | None = Field(
+    method: Literal["occlusion", "integrated_gradients", "exact", "weighted_sum"] | None = Field(
         None, description="how explain measures a word, as predict --method [default: the "
-        "model kind's first: occlusion for recurrent models, exact for nbsvm]")
+        "model kind's own: occlusion for recurrent models, exact for nbsvm, weighted_sum for "
+        "the ensemble]")
     top: int = Field(TOP_WORDS, ge=1, le=100, description="words in top_words with explain")
 
     @model_validator(mode="after")
