@@ -90,3 +90,24 @@ def test_needs_a_validation_split(toy_archive, birnn_config):
 
     with pytest.raises(UserError, match="validation split"):
         train(load_imdb(toy_archive), replace(birnn_config, validation_split=0.0), verbose=0)
+
+
+def test_trains_from_a_users_file_with_vectors_from_its_training_texts(toy_archive, birnn_config,
+                                                                       tmp_path):
+    """Own data has no train/unsup: the word vectors are pretrained on the training texts."""
+    import csv
+
+    imdb = load_imdb(toy_archive)
+    path = tmp_path / "mine.csv"
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["review", "sentiment"])
+        writer.writerows(zip(imdb.train.texts, imdb.train.labels.tolist(), strict=True))
+    from imdb_sentiment import open_labeled
+
+    train_set, test_set = open_labeled(path, text_column="review",
+                                       label_column="sentiment").stratified_split(0.2, seed=3)
+    mine = train(train_set, test_set, birnn_config, verbose=0)
+    assert mine.kind == "birnn" and mine.metrics["unlabeled_reviews"] == 0
+    assert mine.data["train"]["file"].endswith("mine.csv")
+    assert 0.0 <= mine.predict("good").probability <= 1.0
