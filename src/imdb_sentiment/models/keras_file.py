@@ -156,13 +156,7 @@ def _check_layers(damaged: str, layers: list[dict], config) -> None:
     """The messages of the Keras path (``rnn._check_model``) for what the layers declare."""
     shape = layers[0]["config"].get("batch_shape")
     maxlen = shape[1] if isinstance(shape, list) and len(shape) == 2 else None
-    if maxlen != config.maxlen:
-        raise UserError(f"{damaged} reads {maxlen} tokens but {CONFIG} says maxlen "
-                        f"{config.maxlen}")
-    rows = layers[1]["config"].get("input_dim")
-    if rows != config.max_features:
-        raise UserError(f"{damaged} has {rows} embedding rows but {CONFIG} says max_features "
-                        f"{config.max_features}")
+    check_sizes(damaged, maxlen, layers[1]["config"].get("input_dim"), config)
     declared = (CELLS[layers[2]["class_name"]], layers[1]["config"].get("output_dim"),
                 layers[2]["config"].get("units"))
     if declared != (config.cell, config.embedding_dim, config.units):
@@ -215,6 +209,20 @@ def _check_weights(damaged: str, weights: list[np.ndarray], config) -> None:
     if shapes != expected:
         raise UserError(f"{damaged} does not match {CONFIG} (weight shapes {shapes}, "
                         f"expected {expected})")
+    check_finite(damaged, weights)
+
+
+def check_sizes(damaged: str, maxlen, rows, config) -> None:
+    """The model's input length and embedding rows against ``config.json`` (both readers)."""
+    if maxlen != config.maxlen:
+        raise UserError(f"{damaged} reads {maxlen} tokens but {CONFIG} says maxlen "
+                        f"{config.maxlen}")
+    if rows != config.max_features:
+        raise UserError(f"{damaged} has {rows} embedding rows but {CONFIG} says max_features "
+                        f"{config.max_features}")
+
+
+def check_finite(damaged: str, weights) -> None:
     if not all(np.isfinite(w).all() for w in weights):
         raise UserError(f"{damaged} holds weights that are not finite numbers (NaN or inf)")
 

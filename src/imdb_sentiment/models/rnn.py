@@ -31,7 +31,7 @@ from ..bundle import CONFIG
 from ..errors import UserError
 from ..text import PAD, Vocabulary, pad, tokenize
 from . import KindModel
-from .keras_file import read_weights
+from .keras_file import check_finite, check_sizes, read_weights
 from .numpy_rnn import NumpyRNN
 
 if TYPE_CHECKING:
@@ -266,15 +266,8 @@ def _check_model(folder: Path, stored, config) -> None:
         rows = stored.get_layer("embedding").input_dim
     except (AttributeError, IndexError, TypeError, ValueError) as error:
         raise UserError(f"{damaged} is not this tool's model ({error})") from None
-    if maxlen != config.maxlen:
-        raise UserError(f"{damaged} reads {maxlen} tokens but {CONFIG} says maxlen "
-                        f"{config.maxlen}")
-    if rows != config.max_features:
-        raise UserError(f"{damaged} has {rows} embedding rows but {CONFIG} says "
-                        f"max_features "
-                        f"{config.max_features}")
-    if not all(np.isfinite(w).all() for w in stored.get_weights()):
-        raise UserError(f"{damaged} holds weights that are not finite numbers (NaN or inf)")
+    check_sizes(damaged, maxlen, rows, config)
+    check_finite(damaged, stored.get_weights())
 
 
 def _explanation(tokens: list[str], probability: float, seen_contributions: np.ndarray):
