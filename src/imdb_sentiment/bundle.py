@@ -261,7 +261,7 @@ def _history_ok(history) -> bool:
 
 
 def _backend() -> str:
-    import keras
+    from .keras_import import keras
 
     return keras.backend.backend()
 

@@ -27,11 +27,11 @@ import shutil
 import signal
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from .atomic import atomic_file, make_temp_folder, sync_tree
 from .errors import UserError
+from .keras_import import keras
 
 RUN, VOCABULARY, STATE, ARRAYS = "run.json", "vocabulary.json", "state.json", "arrays.npz"
 RUN_FORMAT = "imdb-sentiment-run"

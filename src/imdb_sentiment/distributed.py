@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 
-import keras
 import numpy as np
 
 from .errors import UserError
+from .keras_import import keras
 
 
 def initialize(coordinator: str | None = None, processes: int | None = None,

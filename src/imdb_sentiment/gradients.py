@@ -20,10 +20,10 @@ points only where the probability turns.
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
 from .errors import UserError
+from .keras_import import keras
 
 SEGMENTS = 8  # segments evaluated per call (the first grid, and each batch of refined ones)
 POINTS = 8  # midpoints per segment: 64 points on the first grid, as a uniform 64-step rule

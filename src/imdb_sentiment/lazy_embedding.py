@@ -28,10 +28,11 @@ import warnings
 
 import jax
 import jax.numpy as jnp
-import keras
-from keras.src.trainers.data_adapters import data_adapter_utils
 
 from .errors import UserError
+from .keras_import import keras
+
+data_adapter_utils = keras.src.trainers.data_adapters.data_adapter_utils
 
 EMBEDDING = "embedding"  # the layer whose table is updated lazily
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
 from . import recurrent
 from .config import Config
+from .keras_import import keras
 from .lazy_embedding import LazyEmbeddingModel
+
+layers = keras.layers
 
 # Keras's own layers, and the same layers with the faster JAX loop (recurrent.py): same weights,
 # same dropout, the same function (float32 sums in another order). build_model uses the fast

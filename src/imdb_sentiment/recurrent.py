@@ -28,8 +28,10 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-import keras
-from keras import layers
+
+from .keras_import import keras
+
+layers = keras.layers
 
 # Shapes: T time steps, B batch, G gate blocks (1 SimpleRNN, 3 GRU, 4 LSTM), D units.
 #

@@ -18,7 +18,8 @@ text with odd Unicode, and ``tests/test_real_data.py`` on the 50,000 real review
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ import numpy as np
 from . import text
 
 CHUNK = 2048  # reviews per array pass: bounds the memory (about 3 MB of text each)
+THREADS = 2  # chunks tokenized at once (``_in_order``)
 _SEP = "\x00"  # joins reviews: no word character, no <br> part, no case context (final sigma)
 _BYTES, _DIGITS = 8, 12  # the longest tokens keyed by their bytes, by base-38 digits
 _MASKS = np.array([(1 << (8 * n)) - 1 for n in range(_BYTES)] + [2**64 - 1], dtype=np.uint64)
@@ -133,9 +135,27 @@ def _keys(raw, starts, lengths, codes, wide) -> np.ndarray:
     return keys
 
 
-def _chunks(texts: list[str]):
-    for i in range(0, len(texts), CHUNK):
-        yield scan(texts[i : i + CHUNK])
+def _in_order(work, items: list, ahead: int = THREADS):
+    """``map(work, items)``, ``ahead`` items at a time on threads: NumPy's sorts, gathers and
+    comparisons release the GIL, so one chunk's array work overlaps the next chunk's string work
+    (lower-casing, joining) on the other core. At most ``ahead`` results wait unread."""
+    if len(items) < 2 or ahead < 2:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(ahead, thread_name_prefix="tokens") as pool:
+        pending = deque(pool.submit(work, item) for item in items[:ahead])
+        for item in items[ahead:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(work, item))
+            yield done
+        while pending:
+            yield pending.popleft().result()
+
+
+def _chunks(texts: list[str], work=None):
+    """``work(scan(chunk))`` (default: the Scan) for each chunk of ``CHUNK`` reviews, in order."""
+    pieces = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+    yield from _in_order(scan if work is None else (lambda piece: work(scan(piece))), pieces)
 
 
 def words_of(keys: np.ndarray) -> list[str]:
@@ -175,31 +195,66 @@ def keys_of(words: list[str]) -> np.ndarray:
 
 
 class _Counts:
-    """Word counts over chunks: keyed tokens in arrays, the others in a Counter."""
+    """Word counts over chunks: keyed tokens in arrays (each chunk's counted on its thread by
+    :meth:`of`), the others in a Counter."""
 
     def __init__(self):
         self.keys: list[np.ndarray] = []
+        self.counts: list[np.ndarray] = []
         self.others: Counter = Counter()
 
-    def add(self, part: Scan) -> None:
+    @staticmethod
+    def of(part: Scan) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """One chunk's ``(distinct keys, their counts, the tokens without a key)``."""
         keyed = part.keys != 0
-        self.keys.append(part.keys[keyed])
-        self.others.update(part.words(np.flatnonzero(~keyed)))
+        keys, counts = np.unique(part.keys[keyed], return_counts=True)
+        return keys, counts, part.words(np.flatnonzero(~keyed))
+
+    def add(self, counted: tuple[np.ndarray, np.ndarray, list[str]]) -> None:
+        keys, counts, others = counted
+        self.keys.append(keys)
+        self.counts.append(counts)
+        self.others.update(others)
+
+    def _keyed(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct keys of every chunk and their total counts."""
+        keys, where = np.unique(np.concatenate([np.zeros(0, np.uint64), *self.keys]),
+                                return_inverse=True)
+        totals = np.bincount(where, np.concatenate([np.zeros(0, np.int64), *self.counts]),
+                             minlength=len(keys))
+        return keys, totals.astype(np.int64)
 
     def result(self) -> Counter:
-        keys, counts = np.unique(np.concatenate([np.zeros(0, np.uint64), *self.keys]),
-                                 return_counts=True)
+        keys, counts = self._keyed()
         total = self.others
         for word, n in zip(words_of(keys), counts.tolist(), strict=True):
             total[word] += n
         return total
 
+    def most_common(self, n: int) -> list[str]:
+        """The ``n`` most frequent words, ties alphabetical: ``Vocabulary.from_counts``'s order.
+        Only the words counted at least as often as the n-th are turned into strings and sorted
+        (a twentieth of the distinct words for the classic vocabulary)."""
+        keys, counts = self._keyed()
+        other_words = list(self.others)
+        other_counts = np.fromiter(self.others.values(), np.int64, len(other_words))
+        every = np.concatenate([counts, other_counts])
+        if n <= 0:
+            return []
+        floor = np.partition(every, len(every) - n)[len(every) - n] if n < len(every) else 0
+        kept = np.flatnonzero(counts >= floor)
+        kept_others = np.flatnonzero(other_counts >= floor).tolist()
+        candidates = [*zip(words_of(keys[kept]), counts[kept].tolist(), strict=True),
+                      *((other_words[i], int(other_counts[i])) for i in kept_others)]
+        candidates.sort(key=lambda item: (-item[1], item[0]))
+        return [word for word, _ in candidates[:n]]
+
 
 def word_counts(texts: list[str]) -> Counter:
     """``Counter(chain.from_iterable(map(tokenize, texts)))``, computed on arrays."""
     counts = _Counts()
-    for part in _chunks(texts):
-        counts.add(part)
+    for counted in _chunks(texts, _Counts.of):
+        counts.add(counted)
     return counts.result()
 
 
@@ -277,8 +332,9 @@ def encode(texts: list[str], vocabulary: text.Vocabulary, maxlen: int) -> np.nda
     """``vocabulary.encode_batch(texts, maxlen)``, computed on arrays: ``<int32>[n, maxlen]``."""
     table, others = vocabulary.lookup()
     out = np.zeros((len(texts), maxlen), dtype=np.int32)
-    for offset, part in zip(range(0, len(texts), CHUNK), _chunks(texts), strict=False):
-        _Window.of(part, maxlen).fill(out[offset : offset + CHUNK], table, others)
+    windows = _chunks(texts, lambda part: _Window.of(part, maxlen))
+    for offset, window in zip(range(0, len(texts), CHUNK), windows, strict=True):
+        window.fill(out[offset : offset + CHUNK], table, others)
     return out
 
 
@@ -287,10 +343,12 @@ def build_and_encode(texts: list[str], max_features: int,
     """``Vocabulary.build(texts, max_features)`` and its ``encode_batch(texts, maxlen)``, reading
     the texts once."""
     counts, windows = _Counts(), []
-    for part in _chunks(texts):
-        counts.add(part)
-        windows.append(_Window.of(part, maxlen))
-    vocabulary = text.Vocabulary.from_counts(counts.result(), max_features)
+    for counted, window in _chunks(texts, lambda part: (_Counts.of(part),
+                                                         _Window.of(part, maxlen))):
+        counts.add(counted)
+        windows.append(window)
+    vocabulary = text.Vocabulary(tuple(counts.most_common(max_features - text.FIRST_WORD_ID)),
+                                 max_features)
     table, others = vocabulary.lookup()
     out = np.zeros((len(texts), maxlen), dtype=np.int32)
     for offset, window in zip(range(0, len(texts), CHUNK), windows, strict=True):

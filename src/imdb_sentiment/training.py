@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from . import checkpoint as checkpoints
@@ -27,6 +26,7 @@ from .config import Config
 from .data import ImdbData
 from .encoding import encode_sets
 from .errors import UserError
+from .keras_import import keras
 from .model import build_model, compile_model
 from .models import DEFAULT_KIND
 from .runtime import prepare_for_training

@@ -27,11 +27,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import keras
 import numpy as np
 from scipy.special import expit, logit
 
 from ..calibration import Platt, brier_score, expected_calibration_error
+from ..keras_import import keras
 from ..text import START, Vocabulary, tokenize
 from . import KindModel
 

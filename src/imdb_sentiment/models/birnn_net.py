@@ -16,8 +16,9 @@ layer is registered with Keras and holds no weights: a bundle loads with ``safe_
 
 from __future__ import annotations
 
-import keras
-from keras import layers, ops
+from ..keras_import import keras
+
+layers, ops = keras.layers, keras.ops
 
 CELLS = {"gru": layers.GRU, "lstm": layers.LSTM}
 POOLINGS = ("max_mean", "last")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 
-import keras
 import numpy as np
 from scipy.special import expit
 
 from ..calibration import Platt, expected_calibration_error
 from ..errors import UserError
+from ..keras_import import keras
 from ..text import FIRST_WORD_ID, Vocabulary, tokenize
 from .birnn_net import build_network
 

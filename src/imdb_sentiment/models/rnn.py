@@ -35,7 +35,7 @@ from .keras_file import check_finite, check_sizes, read_weights
 from .numpy_rnn import NumpyRNN
 
 if TYPE_CHECKING:
-    import keras
+    from ..keras_import import keras
 
 PREDICT_BATCH = 256  # rows per Keras forward pass; smaller batches are padded to a power of two
 # Which path scores a batch, measured by bench/cold_predict.py (BENCHMARKS.md). Once Keras is
@@ -250,7 +250,7 @@ def _vocabulary(folder: Path, config) -> Vocabulary:
 
 
 def _read_keras(folder: Path):
-    import keras
+    from ..keras_import import keras
 
     try:
         return keras.saving.load_model(folder / MODEL, compile=False, safe_mode=True)
