@@ -160,3 +160,15 @@ def test_the_server_serves_an_ensemble_bundle(best, tmp_path):
     other.kind_model.weights = other.kind_model.weights * 2
     with TestClient(create_app(other)) as client:
         assert client.get("/v1/model").json()["sha256"] != first
+
+
+def test_force_replaces_an_ensemble_bundle_and_keeps_the_users_files(best, tmp_path):
+    """The members' folders are the tool's: a second save replaces them, a user's file stays."""
+    path = best.save(tmp_path / "best")
+    (path / "notes.txt").write_text("mine")
+    best.save(path, force=True)
+    assert (path / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in (path / "birnn").iterdir()) == sorted(
+        p.name for p in (tmp_path / "best" / "birnn").iterdir())
+    assert not (path / "birnn" / "birnn").exists()  # the old member not carried inside the new
+    assert Classifier.load(path).predict_proba(["a fine film"]).shape == (1,)

@@ -496,3 +496,12 @@ def test_random_damage_gives_a_clean_refusal(damage_bundle, tmp_path, name, posi
         Classifier.load(target).predict("good")
     except UserError:
         pass
+
+
+def test_the_registry_names_every_file_a_kind_needs():
+    """bundle.tool_files reads the names from the registry without importing the kinds: each
+    kind's own list of required files must be among them."""
+    from imdb_sentiment.models import KINDS, kind_class
+
+    for name, kind in KINDS.items():
+        assert set(kind_class(name).files) <= set(kind.files), name

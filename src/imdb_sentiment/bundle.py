@@ -38,14 +38,20 @@ MAX_JSON_BYTES = 64 << 20  # a vocabulary of 20,000 words is 200 kB
 
 
 def tool_files() -> set[str]:
-    """Every file name ``save`` writes, whatever the kind: what replacing a bundle drops.
-    Imports every kind's module (Keras among them): called only where a bundle exists."""
-    from .models import KINDS, kind_class
-
-    kinds = {name for kind in KINDS for name in kind_class(kind).files}
+    """Every name ``save`` writes in a bundle, whatever the kind: what replacing a bundle drops
+    (the folders among them: :func:`tool_folders`). Imports no kind's module."""
     from .labeled import DATA_JSON, SPLIT_NPZ
+    from .models import KINDS
 
+    kinds = {name for kind in KINDS.values() for name in (*kind.files, *kind.folders)}
     return {CONFIG, HISTORY, METRICS, CURVES, MODEL_CARD, DATA_JSON, SPLIT_NPZ, *kinds}
+
+
+def tool_folders() -> set[str]:
+    """The names in :func:`tool_files` that are folders (an ensemble's members)."""
+    from .models import KINDS
+
+    return {name for kind in KINDS.values() for name in kind.folders}
 
 
 def is_bundle(path: Path) -> bool:
@@ -74,9 +80,10 @@ def check_output(path: str | os.PathLike, *, force: bool = False) -> Path:
     if is_bundle(path):
         if not force:
             raise UserError(f"output {path} already holds a bundle; use --force to replace it")
-        ours = tool_files()
+        ours, folders = tool_files(), tool_folders()
         for entry in path.iterdir():
-            if entry.name in ours and (entry.is_symlink() or not entry.is_file()):
+            if entry.name in ours and (entry.is_symlink() or not (
+                    entry.is_dir() if entry.name in folders else entry.is_file())):
                 raise UserError(f"{entry} is not a file this tool wrote; move it away first")
             if entry.name not in ours:
                 _check_carriable(entry)

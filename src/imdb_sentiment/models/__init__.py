@@ -16,18 +16,31 @@ import importlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import UserError
 
-# kind -> (module in this package, class name). Modules are imported on first use only, so
-# loading a linear bundle never imports Keras.
+
+class Kind(NamedTuple):
+    module: str  # in this package
+    cls: str
+    files: tuple[str, ...]  # every file the kind may write in a bundle folder
+    folders: tuple[str, ...] = ()  # and every folder (an ensemble's members)
+
+
+# Modules are imported on first use only: loading a linear bundle never imports Keras, and
+# replacing a bundle (bundle.tool_files, which reads the names here) imports no kind at all.
 KINDS = {
-    "recurrent": ("rnn", "RecurrentModel"),  # Embedding -> SimpleRNN/LSTM/GRU -> Dense (Keras)
-    "nbsvm": ("linear", "NBSVM"),  # naive-Bayes-scaled n-gram logistic regression (scikit-learn)
-    "birnn": ("birnn", "BiRNN"),  # bidirectional GRU over whole reviews, pooled (Keras)
-    "ensemble": ("ensemble", "Ensemble"),  # birnn + nbsvm, combined on the validation split
+    # Embedding -> SimpleRNN/LSTM/GRU -> Dense (Keras)
+    "recurrent": Kind("rnn", "RecurrentModel", ("vocabulary.json", "model.keras")),
+    # naive-Bayes-scaled n-gram logistic regression (scikit-learn)
+    "nbsvm": Kind("linear", "NBSVM", ("nbsvm.npz", "ngrams.json", "calibration.json")),
+    # bidirectional GRU over whole reviews, pooled (Keras)
+    "birnn": Kind("birnn", "BiRNN", ("vocabulary.json", "model.keras", "calibration.json")),
+    # birnn + nbsvm, combined on the validation split
+    "ensemble": Kind("ensemble", "Ensemble", ("ensemble.json",), ("birnn", "nbsvm")),
 }
 DEFAULT_KIND = "recurrent"
 
@@ -37,8 +50,7 @@ def kind_class(kind: str) -> type[KindModel]:
     if kind not in KINDS:
         raise UserError(f"unknown model kind {kind!r}; this version of imdb-sentiment knows "
                         f"{', '.join(sorted(KINDS))}")
-    module, name = KINDS[kind]
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+    return getattr(importlib.import_module(f".{KINDS[kind].module}", __name__), KINDS[kind].cls)
 
 
 class KindModel:
