@@ -15,6 +15,10 @@ Candidates: ``gru`` (the strong preset's member), ``lstm`` (the same with an LST
     flock /tmp/cpu.lock .venv/bin/python -m bench.best_members \\
         --data ../shared/data/aclImdb.tar.gz --seed 1337 --save /tmp/best-members-1337.npz
 
+``--refit`` also scores each combination with its nbsvm member refitted after the weights are
+fitted: on the fit rows plus the half of the validation rows that fitted the weights, scored on
+the other half (what refitting nbsvm on all the training reviews does to the product).
+
 ``--save`` keeps every member's validation logits (``.npz``), and ``--load`` scores them again
 without training; ``--set key=value`` changes a setting of the strong preset, as in
 ``bench.strong``.
@@ -35,6 +39,7 @@ from bench.output import emit
 
 RNN_MEMBERS = ("gru", "lstm", "gru2")
 LINEAR_MEMBERS = ("nb2", "nb3")
+REFIT = "_refit"  # the logits of a linear member refitted with half the validation rows
 
 
 def rnn_logits(imdb, config, name: str) -> tuple[np.ndarray, float]:
@@ -61,33 +66,54 @@ def rnn_logits(imdb, config, name: str) -> tuple[np.ndarray, float]:
     return model.kind_model.validation[1], time.perf_counter() - start
 
 
-def linear_logits(imdb, config, fit_rows, val_rows, ngrams: int) -> tuple[np.ndarray, float]:
+def halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two halves of the validation rows (positions in them) that stacking is scored on."""
+    order = np.random.default_rng(seed).permutation(n)
+    return order[: n // 2], order[n // 2:]
+
+
+def linear_logits(imdb, config, fit_rows, val_rows, ngrams: int,
+                  refit: bool) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """nbsvm's logits on the validation rows, fitted on the fit rows; with ``refit`` also its
+    logits on each half of them when fitted on the fit rows and the other half: what refitting
+    the member on more reviews (those its stacking weights were fitted on) would give."""
     from imdb_sentiment.models.linear import NBSVM
     from imdb_sentiment.text import tokenize
 
     start = time.perf_counter()
     tokens = [tokenize(t) for t in imdb.train.texts]
     labels = np.asarray(imdb.train.labels)
-    nbsvm = NBSVM.fit([tokens[i] for i in fit_rows], labels[fit_rows],
-                      replace(config, kind="nbsvm", ngrams=ngrams, calibration="none"))
-    z = nbsvm.decision(nbsvm.vocabulary.transform([tokens[i] for i in val_rows]))
-    return z, time.perf_counter() - start
+    settings = replace(config, kind="nbsvm", ngrams=ngrams, calibration="none")
+
+    def fitted(rows, scored):
+        nbsvm = NBSVM.fit([tokens[i] for i in rows], labels[rows], settings)
+        return nbsvm.decision(nbsvm.vocabulary.transform([tokens[i] for i in scored]))
+
+    z = fitted(fit_rows, val_rows)
+    refitted = None
+    if refit:
+        refitted = np.zeros_like(z)
+        for held, other in (halves(len(val_rows), config.seed),
+                            halves(len(val_rows), config.seed)[::-1]):
+            refitted[held] = fitted(np.concatenate([fit_rows, val_rows[other]]), val_rows[held])
+    return z, refitted, time.perf_counter() - start
 
 
-def cross_validated(logits: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, float]:
+def cross_validated(logits: np.ndarray, labels: np.ndarray, seed: int,
+                    held_logits: np.ndarray | None = None) -> tuple[float, float]:
     """``(accuracy, log loss)`` of the stacked members, weights fitted on one half of the rows
-    and measured on the other, both ways. The loss is the less noisy of the two: it counts how
-    sure each answer was, not only which side of 0.5 it fell on."""
+    and measured on the other, both ways (with the members' ``held_logits`` there, if given).
+    The loss is the less noisy of the two: it counts how sure each answer was, not only which
+    side of 0.5 it fell on."""
     from scipy.special import log_expit
 
     from imdb_sentiment.models.ensemble import fit_weights
 
-    order = np.random.default_rng(seed).permutation(len(labels))
-    halves = (order[: len(order) // 2], order[len(order) // 2:])
+    held_logits = logits if held_logits is None else held_logits
     correct, loss = 0, 0.0
-    for fit, held in (halves, halves[::-1]):
+    for fit, held in (halves(len(labels), seed), halves(len(labels), seed)[::-1]):
         weights, bias = fit_weights(logits[fit], labels[fit])
-        z = logits[held] @ weights + bias
+        z = held_logits[held] @ weights + bias
         correct += int(((z >= 0) == labels[held]).sum())
         loss -= float(np.where(labels[held] == 1, log_expit(z), log_expit(-z)).sum())
     return correct / len(labels), loss / len(labels)
@@ -100,6 +126,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--members", nargs="+", default=["gru", "gru2", "lstm", "nb2", "nb3"])
     parser.add_argument("--set", dest="settings", action="append", default=[],
                         help="key=value over the strong preset's settings (bench.strong's)")
+    parser.add_argument("--refit", action="store_true",
+                        help="also score nbsvm refitted on the rows its weights were fitted on")
     parser.add_argument("--save")
     parser.add_argument("--load")
     args = parser.parse_args(argv)
@@ -126,14 +154,16 @@ def main(argv=None) -> dict:
                 if name in RNN_MEMBERS:
                     logits[name], seconds = rnn_logits(imdb, config, name)
                 else:
-                    logits[name], seconds = linear_logits(imdb, config, fit_rows, val_rows,
-                                                          int(name[2:]))
+                    logits[name], refitted, seconds = linear_logits(
+                        imdb, config, fit_rows, val_rows, int(name[2:]), args.refit)
+                    if refitted is not None:
+                        logits[name + REFIT] = refitted
                 report["seconds"][name] = seconds
                 print(f"{name}: validation accuracy {((logits[name] >= 0) == labels).mean():.4f}"
                       f" in {seconds:.0f} s", file=sys.stderr, flush=True)
                 if args.save:
                     np.savez(args.save, labels=labels, **logits)
-    names = list(logits)
+    names = [name for name in logits if not name.endswith(REFIT)]
     report["members"] = {n: float(((logits[n] >= 0) == labels).mean()) for n in names}
     report["correlation"] = {f"{a}~{b}": float(np.corrcoef(logits[a], logits[b])[0, 1])
                              for a, b in itertools.combinations(names, 2)}
@@ -143,6 +173,10 @@ def main(argv=None) -> dict:
             stacked = np.stack([logits[n] for n in combo], axis=1)
             name = "+".join(combo)
             accuracy[name], loss[name] = cross_validated(stacked, labels, args.seed)
+            if any(n + REFIT in logits for n in combo):
+                held = np.stack([logits.get(n + REFIT, logits[n]) for n in combo], axis=1)
+                name += " (nbsvm refitted)"
+                accuracy[name], loss[name] = cross_validated(stacked, labels, args.seed, held)
     report["stacked_cv_accuracy"] = dict(sorted(accuracy.items(), key=lambda kv: -kv[1]))
     report["stacked_cv_log_loss"] = dict(sorted(loss.items(), key=lambda kv: kv[1]))
     report["val_reviews"] = len(labels)

@@ -23,10 +23,12 @@ def test_members_are_stacked_on_validation_only(toy_archive, tmp_path):
     saved = Path(tmp_path) / "logits.npz"
     settings = [part for pair in TINY for part in ("--set", pair)]
     doc = run(tmp_path, "--data", toy_archive, "--seed", "3", "--members", "nb2", "gru",
-              "--save", saved, *settings)
+              "--refit", "--save", saved, *settings)
     assert set(doc["members"]) == {"nb2", "gru"}
-    assert set(doc["stacked_cv_accuracy"]) == {"nb2+gru"}
-    assert 0.0 <= doc["stacked_cv_accuracy"]["nb2+gru"] <= 1.0
+    assert set(doc["stacked_cv_accuracy"]) == {"nb2", "gru", "nb2+gru", "nb2 (nbsvm refitted)",
+                                               "nb2+gru (nbsvm refitted)"}
+    assert all(0.0 <= value <= 1.0 for value in doc["stacked_cv_accuracy"].values())
+    assert all(value > 0.0 for value in doc["stacked_cv_log_loss"].values())
     assert not any("test" in key for key in doc)
     again = run(tmp_path, "--load", saved, "--seed", "3")
     assert again["stacked_cv_accuracy"] == doc["stacked_cv_accuracy"]

@@ -66,6 +66,19 @@ def test_weights_are_fitted_on_the_validation_rows_only(best, imdb, fitted_on):
     assert best.metrics["test_accuracy"] > 0.8
 
 
+def test_nbsvm_is_refitted_on_every_training_review_after_the_weights(best, imdb):
+    """The weights come from nbsvm fitted on the fit rows; the bundle's nbsvm saw them all."""
+    from imdb_sentiment.models.linear import NBSVM
+    from imdb_sentiment.text import tokenize
+
+    nbsvm = best.kind_model.members["nbsvm"]
+    assert nbsvm.config.ngrams == 3 and nbsvm.config.calibration == "none"
+    everything = NBSVM.fit([tokenize(t) for t in imdb.train.texts], imdb.train.labels,
+                           nbsvm.config)
+    assert len(everything.vocabulary) == len(nbsvm.vocabulary)
+    np.testing.assert_allclose(everything.weights, nbsvm.weights, rtol=1e-6, atol=1e-9)
+
+
 def test_predicts_the_weighted_sum_of_member_logits(best):
     model = best.kind_model
     texts = ["good great fun", "bad awful", ""]

@@ -27,3 +27,11 @@ def test_training_modules_take_keras_from_there():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_the_benchmark_times_both_ways():
+    from bench import keras_import
+
+    doc = keras_import.main(["--repeats", "1"])
+    assert set(doc["seconds"]) == {"import keras", "imdb_sentiment.keras_import"}
+    assert doc["ratio"] > 0 and doc["command"].startswith("python -m bench.keras_import")
