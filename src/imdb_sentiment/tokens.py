@@ -35,6 +35,8 @@ _DIGIT = np.zeros(256, dtype=np.uint64)
 _DIGIT[np.frombuffer(_ALPHABET.encode(), dtype=np.uint8)] = np.arange(1, 38, dtype=np.uint64)
 _LETTER = np.frombuffer(b"\0" + _ALPHABET.encode(), dtype=np.uint8)  # digit -> character
 _TOP = np.uint64(1 << 63)  # marks a base-38 key; a byte key of ASCII never has it
+_COLUMNS = np.arange(_DIGITS)
+_POWERS = np.uint64(38) ** np.arange(_DIGITS, dtype=np.uint64)  # digit k has weight 38**k
 _APOSTROPHE = ord("'")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
 
@@ -115,17 +117,14 @@ def scan(texts: list[str]) -> Scan:
 
 
 def _keys(raw, starts, lengths, codes, wide) -> np.ndarray:
-    keys = np.zeros(len(starts), dtype=np.uint64)
-    short = np.flatnonzero(lengths <= _BYTES)
     unaligned = np.ndarray((len(codes),), dtype="<u8", buffer=raw.data, strides=(1,))
-    keys[short] = unaligned[starts[short]] & _MASKS[lengths[short]]
-    middle = np.flatnonzero((lengths > _BYTES) & (lengths <= _DIGITS))
-    if len(middle):
-        at, n = starts[middle], lengths[middle]
-        key = np.zeros(len(middle), dtype=np.uint64)
-        for k in range(_DIGITS - 1, -1, -1):  # Horner: digit k has weight 38**k
-            key = key * np.uint64(38) + np.where(k < n, _DIGIT[raw[at + k]], 0).astype(np.uint64)
-        keys[middle] = key | _TOP
+    keys = unaligned[starts] & _MASKS[np.minimum(lengths, _BYTES)]  # right for 8 or fewer
+    longer = np.flatnonzero(lengths > _BYTES)
+    if len(longer):  # base-38 digits up to 12 characters, no key past that
+        n = lengths[longer]
+        digits = _DIGIT[raw[starts[longer, None] + _COLUMNS]]  # <uint64>[m, 12]
+        digits[_COLUMNS >= n[:, None]] = 0
+        keys[longer] = np.where(n <= _DIGITS, (digits @ _POWERS) | _TOP, 0)
     if len(wide) and len(starts):  # tokens with a non-ASCII character have no key
         owner = np.maximum(np.searchsorted(starts, wide, side="right") - 1, 0)
         inside = (wide >= starts[owner]) & (wide < starts[owner] + lengths[owner])
