@@ -132,12 +132,9 @@ def _keys(raw, starts, lengths, codes, wide) -> np.ndarray:
     return keys
 
 
-def _chunks(texts: list[str], work=None):
-    """``work(scan(chunk))`` (default: the Scan) for each chunk of ``CHUNK`` reviews, in order.
-    (On two threads the chunks took 1.06x the time: the string work holds the GIL.)"""
-    for i in range(0, len(texts), CHUNK):
-        part = scan(texts[i : i + CHUNK])
-        yield part if work is None else work(part)
+def _chunks(texts: list[str]):
+    for i in range(0, len(texts), CHUNK):  # one after the other: on two threads 1.06x the time
+        yield scan(texts[i : i + CHUNK])
 
 
 def words_of(keys: np.ndarray) -> list[str]:
@@ -177,7 +174,7 @@ def keys_of(words: list[str]) -> np.ndarray:
 
 
 class _Counts:
-    """Word counts over chunks: keyed tokens in arrays (each chunk's counted by :meth:`of`), the
+    """Word counts over chunks: keyed tokens in arrays (distinct keys and counts per chunk), the
     others in a Counter."""
 
     def __init__(self):
@@ -185,18 +182,12 @@ class _Counts:
         self.counts: list[np.ndarray] = []
         self.others: Counter = Counter()
 
-    @staticmethod
-    def of(part: Scan) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """One chunk's ``(distinct keys, their counts, the tokens without a key)``."""
+    def add(self, part: Scan) -> None:
         keyed = part.keys != 0
         keys, counts = np.unique(part.keys[keyed], return_counts=True)
-        return keys, counts, part.words(np.flatnonzero(~keyed))
-
-    def add(self, counted: tuple[np.ndarray, np.ndarray, list[str]]) -> None:
-        keys, counts, others = counted
         self.keys.append(keys)
         self.counts.append(counts)
-        self.others.update(others)
+        self.others.update(part.words(np.flatnonzero(~keyed)))
 
     def _keyed(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct keys of every chunk and their total counts."""
@@ -213,30 +204,24 @@ class _Counts:
             total[word] += n
         return total
 
-    def most_common(self, n: int) -> list[str]:
-        """The ``n`` most frequent words, ties alphabetical: ``Vocabulary.from_counts``'s order.
-        Only the words counted at least as often as the n-th are turned into strings and sorted
-        (a twentieth of the distinct words for the classic vocabulary)."""
+    def candidates(self, n: int) -> dict[str, int]:
+        """The counts of the words counted at least as often as the ``n``-th most frequent: all
+        that ``Vocabulary.from_counts`` needs to rank the first ``n``, with a twentieth of the
+        distinct words made strings for the classic vocabulary."""
         keys, counts = self._keyed()
-        other_words = list(self.others)
-        other_counts = np.fromiter(self.others.values(), np.int64, len(other_words))
+        other_counts = np.fromiter(self.others.values(), np.int64, len(self.others))
         every = np.concatenate([counts, other_counts])
-        if n <= 0:
-            return []
-        floor = np.partition(every, len(every) - n)[len(every) - n] if n < len(every) else 0
+        floor = np.partition(every, len(every) - n)[len(every) - n] if 0 < n < len(every) else 0
         kept = np.flatnonzero(counts >= floor)
-        kept_others = np.flatnonzero(other_counts >= floor).tolist()
-        candidates = [*zip(words_of(keys[kept]), counts[kept].tolist(), strict=True),
-                      *((other_words[i], int(other_counts[i])) for i in kept_others)]
-        candidates.sort(key=lambda item: (-item[1], item[0]))
-        return [word for word, _ in candidates[:n]]
+        return {**{w: c for w, c in self.others.items() if c >= floor},
+                **dict(zip(words_of(keys[kept]), counts[kept].tolist(), strict=True))}
 
 
 def word_counts(texts: list[str]) -> Counter:
     """``Counter(chain.from_iterable(map(tokenize, texts)))``, computed on arrays."""
     counts = _Counts()
-    for counted in _chunks(texts, _Counts.of):
-        counts.add(counted)
+    for part in _chunks(texts):
+        counts.add(part)
     return counts.result()
 
 
@@ -314,9 +299,8 @@ def encode(texts: list[str], vocabulary: text.Vocabulary, maxlen: int) -> np.nda
     """``vocabulary.encode_batch(texts, maxlen)``, computed on arrays: ``<int32>[n, maxlen]``."""
     table, others = vocabulary.lookup()
     out = np.zeros((len(texts), maxlen), dtype=np.int32)
-    windows = _chunks(texts, lambda part: _Window.of(part, maxlen))
-    for offset, window in zip(range(0, len(texts), CHUNK), windows, strict=True):
-        window.fill(out[offset : offset + CHUNK], table, others)
+    for offset, part in zip(range(0, len(texts), CHUNK), _chunks(texts), strict=True):
+        _Window.of(part, maxlen).fill(out[offset : offset + CHUNK], table, others)
     return out
 
 
@@ -325,12 +309,11 @@ def build_and_encode(texts: list[str], max_features: int,
     """``Vocabulary.build(texts, max_features)`` and its ``encode_batch(texts, maxlen)``, reading
     the texts once."""
     counts, windows = _Counts(), []
-    for counted, window in _chunks(texts, lambda part: (_Counts.of(part),
-                                                         _Window.of(part, maxlen))):
-        counts.add(counted)
-        windows.append(window)
-    vocabulary = text.Vocabulary(tuple(counts.most_common(max_features - text.FIRST_WORD_ID)),
-                                 max_features)
+    for part in _chunks(texts):
+        counts.add(part)
+        windows.append(_Window.of(part, maxlen))
+    vocabulary = text.Vocabulary.from_counts(
+        counts.candidates(max_features - text.FIRST_WORD_ID), max_features)
     table, others = vocabulary.lookup()
     out = np.zeros((len(texts), maxlen), dtype=np.int32)
     for offset, window in zip(range(0, len(texts), CHUNK), windows, strict=True):
